@@ -1,0 +1,3 @@
+from ocean_assets.cli import main
+
+main()

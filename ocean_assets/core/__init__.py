@@ -1,0 +1,1 @@
+"""Pure, Dagster-free logic: I/O helpers, validation rules, aggregation, scoring."""

@@ -1,0 +1,1 @@
+"""Ocean domain logic: NetCDF products (sst, currents, acidity, microplastics)."""

@@ -1,0 +1,114 @@
+"""Small Dagster helpers shared by every domain's defs (kept out of defs/ so they load once).
+
+The key one is ``partitioned_checks``: a multi-asset check that evaluates each partition of the
+run (one key or a whole single-run backfill range) and records one ``AssetCheckEvaluation`` per
+partition and rule, so the UI shows every day as checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from ocean_assets.core.io import sha256_file
+from ocean_assets.core.outcome import Outcome
+
+REMOTE_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL
+)
+
+
+def run_partition_keys(context: Any) -> list[str]:
+    """Partition keys of the current step: one key, a range (single-run backfill) or none."""
+    if getattr(context, "has_partition_key_range", False) or getattr(
+        context, "has_partition_key", False
+    ):
+        return list(context.partition_keys)
+    return []
+
+
+def file_metadata(path: Path, data_root: Path | None = None) -> dict[str, Any]:
+    """Size, sha256 and path of a written file, for materialization metadata."""
+    shown = str(path.relative_to(data_root)) if data_root and path.is_relative_to(data_root) else str(path)
+    return {
+        "path": dg.MetadataValue.path(shown),
+        "size_bytes": path.stat().st_size,
+        "sha256": sha256_file(path),
+    }
+
+
+@dataclass(frozen=True)
+class CheckRule:
+    """One named asset check: its name, description and whether an ERROR blocks downstream."""
+
+    name: str
+    description: str
+    blocking: bool = False
+
+
+def _evaluation(asset_key: dg.AssetKey, rule: CheckRule, outcome: Outcome, partition: str | None,
+                ) -> dg.AssetCheckEvaluation:
+    severity = dg.AssetCheckSeverity.ERROR if outcome.severity == "ERROR" else dg.AssetCheckSeverity.WARN
+    metadata: dict[str, Any] = {"message": outcome.message}
+    for key, value in outcome.metadata.items():
+        metadata[key] = value if isinstance(value, (int, float, str, bool)) else dg.MetadataValue.json(value)
+    return dg.AssetCheckEvaluation(
+        asset_key=asset_key,
+        check_name=rule.name,
+        passed=outcome.passed,
+        severity=severity,
+        metadata=metadata,
+        description=outcome.message if not outcome.passed else rule.description,
+        blocking=rule.blocking,
+        partition=partition,
+    )
+
+
+def partitioned_checks(
+    *,
+    name: str,
+    asset: dg.AssetsDefinition | dg.AssetKey,
+    rules: Sequence[CheckRule],
+    partitions_def: dg.PartitionsDefinition,
+    evaluate: Callable[[dg.AssetCheckExecutionContext, str], Mapping[str, Outcome]],
+    **check_kwargs: Any,
+) -> dg.AssetChecksDefinition:
+    """Build a multi-asset check that runs ``evaluate(context, partition_key)`` per partition.
+
+    ``evaluate`` returns an ``Outcome`` per rule name. A rule it leaves out is recorded as failed
+    (a rule that silently did not run would look like a pass). Failing ERROR outcomes of blocking
+    rules stop downstream assets of the same run.
+    """
+    asset_key = asset.key if isinstance(asset, dg.AssetsDefinition) else asset
+    specs = [
+        dg.AssetCheckSpec(
+            rule.name,
+            asset=asset_key,
+            description=rule.description,
+            blocking=rule.blocking,
+            partitions_def=partitions_def,
+        )
+        for rule in rules
+    ]
+
+    @dg.multi_asset_check(name=name, specs=specs, **check_kwargs)
+    def _checks(context: dg.AssetCheckExecutionContext) -> Iterable[Any]:
+        for key in run_partition_keys(context):
+            outcomes = evaluate(context, key)
+            for rule in rules:
+                outcome = outcomes.get(rule.name) or Outcome(
+                    rule.name, False, f"rule {rule.name} was not evaluated"
+                )
+                yield _evaluation(asset_key, rule, outcome, key)
+        for spec in specs:
+            yield dg.Output(None, output_name=_output_name(spec))
+
+    return _checks
+
+
+def _output_name(spec: dg.AssetCheckSpec) -> str:
+    return f"{spec.asset_key.to_python_identifier()}_{spec.name}"

@@ -1,0 +1,1 @@
+"""External services: per service a Protocol, the live client and the deterministic demo twin."""
