@@ -7,6 +7,7 @@ import sys
 import click
 import dagster as dg
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ocean_assets.cli._common import (
@@ -40,6 +41,13 @@ def check_rows(result: dg.ExecuteInProcessResult) -> list[dict[str, object]]:
     return rows
 
 
+def _root_cause(err) -> str:  # noqa: ANN001
+    """The innermost error message of a Dagster step failure (the user's exception)."""
+    while err is not None and getattr(err, "cause", None) is not None:
+        err = err.cause
+    return err.message.strip() if err is not None else ""
+
+
 def _status(row: dict[str, object]) -> str:
     if row["passed"]:
         return "[green]PASS[/green]"
@@ -52,7 +60,7 @@ def _status(row: dict[str, object]) -> str:
 def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
     """Materialize every asset for one day, domain by domain, and print each check's result."""
     day = parse_date(date_) or yesterday()
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     defs = load_definitions()
     instance = get_instance()
     jobs = [j for j in main_jobs(defs) if not domains or j.tags[MAIN_JOB_TAG] in domains]
@@ -70,7 +78,7 @@ def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
         rows = check_rows(result)
         for row in rows:
             table.add_row(str(row["asset"]), str(row["check"]), str(row["partition"]),
-                          _status(row), str(row["message"])[:100])
+                          _status(row), escape(str(row["message"])[:110]))
         console.print(table)
         mats = [e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
         status = "[green]success[/green]" if result.success else "[red]FAILED[/red]"
@@ -81,7 +89,7 @@ def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
             for event in result.all_events:
                 if event.event_type_value == "STEP_FAILURE":
                     err = event.event_specific_data.error
-                    console.print(f"[red]{event.step_key}: {err.message.strip() if err else ''}[/red]")
+                    console.print(f"[red]{event.step_key}:[/red] {escape(_root_cause(err))}")
     sys.exit(1 if failures else 0)
 
 

@@ -1,0 +1,265 @@
+"""Validation rules for daily ocean NetCDF files, shared by asset checks, the CLI and tests.
+
+Each rule returns an ``Outcome``. ``integrity`` is first: when a file does not open, the other
+rules are recorded as failed with the reason, so a broken file never looks half-good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ocean_assets.core.ocean.products import ProductSpec
+from ocean_assets.core.outcome import Outcome, fail, ok
+
+INTEGRITY = "integrity"
+SCHEMA = "schema"
+COORDINATES = "coordinates"
+TIME = "time"
+UNITS = "units"
+VALUES = "values"
+NAN_FRACTION = "nan_fraction"
+RULES = (INTEGRITY, SCHEMA, COORDINATES, TIME, UNITS, VALUES, NAN_FRACTION)
+# Soft rules: a failure is a WARN unless said otherwise (an all-NaN field is an ERROR).
+SOFT_RULES = (VALUES, NAN_FRACTION)
+
+NETCDF_MAGIC = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")
+LAT_UNITS = ("degrees_north", "degree_north", "degrees_N", "degree_N", "degreesN")
+LON_UNITS = ("degrees_east", "degree_east", "degrees_E", "degree_E", "degreesE")
+
+
+def open_checked(path: Path) -> tuple[xr.Dataset | None, Outcome]:
+    """Open ``path`` and read every variable once; the integrity outcome says why not."""
+    path = Path(path)
+    if not path.exists():
+        return None, fail(INTEGRITY, f"file does not exist: {path}")
+    size = path.stat().st_size
+    if size == 0:
+        return None, fail(INTEGRITY, "file is empty (0 bytes)")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not any(head.startswith(m) for m in NETCDF_MAGIC):
+        return None, fail(INTEGRITY, "not a NetCDF file (no NetCDF/HDF5 signature)", size_bytes=size)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = xr.open_dataset(path, engine="netcdf4", cache=False).load()
+    except Exception as exc:  # netCDF4 raises OSError/RuntimeError/ValueError variously
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return None, fail(INTEGRITY, f"file does not open or is truncated: {reason}", size_bytes=size)
+    return ds, ok(INTEGRITY, "opens and reads completely", size_bytes=size)
+
+
+def _not_evaluated(rule: str, why: str) -> Outcome:
+    return fail(rule, f"not evaluated: {why}")
+
+
+def check_schema(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
+    missing_vars = [v for v in spec.variable_names if v not in ds.data_vars]
+    if missing_vars:
+        return fail(SCHEMA, f"missing required variable(s): {', '.join(missing_vars)}",
+                    found=sorted(map(str, ds.data_vars)))
+    problems = []
+    for name in spec.variable_names:
+        dims = tuple(map(str, ds[name].dims))
+        if dims != spec.dims:
+            problems.append(f"{name} has dims {dims}, expected {spec.dims}")
+    if problems:
+        return fail(SCHEMA, "; ".join(problems))
+    return ok(SCHEMA, f"variables {', '.join(spec.variable_names)} with dims {', '.join(spec.dims)}")
+
+
+def _monotonic(values: np.ndarray) -> bool:
+    if values.size < 2:
+        return True
+    diff = np.diff(values)
+    return bool(np.all(diff > 0) or np.all(diff < 0))
+
+
+def check_coordinates(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
+    problems = []
+    for coord in (spec.lat, spec.lon):
+        if coord not in ds.coords:
+            problems.append(f"coordinate {coord} missing")
+    if problems:
+        return fail(COORDINATES, "; ".join(problems))
+    lat = np.asarray(ds[spec.lat].values, dtype=float)
+    lon = np.asarray(ds[spec.lon].values, dtype=float)
+    if lat.size == 0 or lon.size == 0:
+        return fail(COORDINATES, "empty latitude or longitude axis")
+    if not np.all(np.isfinite(lat)) or not np.all(np.isfinite(lon)):
+        return fail(COORDINATES, "non-finite latitude or longitude values")
+    if lat.min() < -90 or lat.max() > 90:
+        problems.append(f"latitude outside -90..90 ({lat.min():.3f}..{lat.max():.3f})")
+    if lon.min() < -180 or lon.max() > 360:
+        problems.append(f"longitude outside -180..360 ({lon.min():.3f}..{lon.max():.3f})")
+    for name, values in ((spec.lat, lat), (spec.lon, lon)):
+        if not _monotonic(values):
+            problems.append(f"{name} is not strictly monotonic")
+    region, tol = spec.region, 1.0
+    if lat.min() < region.min_lat - tol or lat.max() > region.max_lat + tol:
+        problems.append(
+            f"latitude {lat.min():.2f}..{lat.max():.2f} outside the configured region "
+            f"{region.min_lat}..{region.max_lat}")
+    lon180 = ((lon + 180) % 360) - 180
+    if lon180.min() < region.min_lon - tol or lon180.max() > region.max_lon + tol:
+        problems.append(
+            f"longitude {lon180.min():.2f}..{lon180.max():.2f} outside the configured region "
+            f"{region.min_lon}..{region.max_lon}")
+    if spec.depth is not None and "depth" in ds.coords:
+        depth = np.asarray(ds["depth"].values, dtype=float)
+        if depth.size == 0 or depth.min() < spec.depth[0] or depth.max() > spec.depth[1]:
+            problems.append(f"depth {depth.tolist()} outside {spec.depth[0]}..{spec.depth[1]} m")
+    if problems:
+        return fail(COORDINATES, "; ".join(problems))
+    return ok(COORDINATES, f"lat {lat.min():.2f}..{lat.max():.2f}, lon {lon.min():.2f}..{lon.max():.2f}",
+              shape=[int(lat.size), int(lon.size)])
+
+
+def check_time(ds: xr.Dataset, day: dt.date | None) -> Outcome:
+    if "time" not in ds.coords:
+        return fail(TIME, "no time coordinate")
+    values = ds["time"].values
+    if not np.issubdtype(values.dtype, np.datetime64):
+        return fail(TIME, f"time is not decodable as dates (units {ds['time'].attrs.get('units')!r})")
+    if values.size != 1:
+        return fail(TIME, f"expected exactly one daily time step, found {values.size}",
+                    times=[str(v)[:19] for v in values[:5]])
+    stamp = values[0].astype("datetime64[s]").astype(dt.datetime)
+    if day is not None and stamp.date() != day:
+        return fail(TIME, f"time {stamp:%Y-%m-%dT%H:%M} is not in partition day {day}")
+    return ok(TIME, f"single step at {stamp:%Y-%m-%dT%H:%M}")
+
+
+def check_units(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
+    problems = []
+    for var in spec.variables:
+        if var.name not in ds:
+            continue
+        units = ds[var.name].attrs.get("units")
+        if units is None:
+            problems.append(f"{var.name} has no units attribute")
+        elif str(units) not in spec.accepted_units(var.units):
+            problems.append(f"{var.name} units {units!r}, expected {var.units!r}")
+    for coord, accepted in ((spec.lat, LAT_UNITS), (spec.lon, LON_UNITS)):
+        if coord in ds.coords:
+            units = ds[coord].attrs.get("units")
+            if units is not None and str(units) not in accepted:
+                problems.append(f"{coord} units {units!r}, expected {accepted[0]!r}")
+    if problems:
+        return fail(UNITS, "; ".join(problems))
+    return ok(UNITS, ", ".join(f"{v.name} [{v.units}]" for v in spec.variables))
+
+
+def check_values(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
+    problems: list[str] = []
+    stats: dict[str, dict[str, float]] = {}
+    for var in spec.variables:
+        if var.name not in ds:
+            continue
+        data = np.asarray(ds[var.name].values, dtype=float)
+        finite = data[np.isfinite(data)]
+        if finite.size == 0:
+            continue  # reported by nan_fraction
+        stats[var.name] = {"min": float(finite.min()), "max": float(finite.max()),
+                           "mean": float(finite.mean())}
+        low = int(np.count_nonzero(finite < var.min)) if var.min is not None else 0
+        high = int(np.count_nonzero(finite > var.max)) if var.max is not None else 0
+        if low or high:
+            problems.append(
+                f"{var.name}: {low + high} of {finite.size} values outside {var.min}..{var.max} "
+                f"(min {finite.min():.4g}, max {finite.max():.4g})")
+    if spec.speed and all(spec.speed[k] in ds for k in ("u", "v")):
+        u = np.asarray(ds[spec.speed["u"]].values, dtype=float)
+        v = np.asarray(ds[spec.speed["v"]].values, dtype=float)
+        speed = np.hypot(u, v)
+        fast = int(np.count_nonzero(speed[np.isfinite(speed)] >= spec.speed["max"]))
+        if fast:
+            problems.append(f"{fast} cells with current speed >= {spec.speed['max']} m/s")
+    if problems:
+        return fail(VALUES, "; ".join(problems), severity="WARN", stats=stats)
+    return ok(VALUES, "all values plausible", severity="WARN", stats=stats)
+
+
+def _sea_mask(ds: xr.Dataset, spec: ProductSpec, var: str) -> np.ndarray | None:
+    """True where the cell is sea, from the product's land mask variable (OSTIA: bit 1 = sea)."""
+    name = spec.land_mask_variable
+    if not name or name not in ds:
+        return None
+    mask = np.asarray(ds[name].broadcast_like(ds[var]).values)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(mask) & (np.nan_to_num(mask).astype(int) & 1 == 1)
+
+
+def check_nan_fraction(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
+    fractions: dict[str, float] = {}
+    for var in spec.variables:
+        if var.name not in ds:
+            continue
+        data = np.asarray(ds[var.name].values, dtype=float)
+        nan = ~np.isfinite(data)
+        if data.size == 0 or nan.all():
+            return fail(NAN_FRACTION, f"{var.name} is entirely NaN", severity="ERROR")
+        sea = _sea_mask(ds, spec, var.name)
+        if sea is not None and sea.any():
+            fractions[var.name] = float(np.count_nonzero(nan & sea) / np.count_nonzero(sea))
+        else:
+            fractions[var.name] = float(nan.mean())
+    over = {k: v for k, v in fractions.items() if v > spec.max_nan_fraction}
+    basis = "of sea cells" if spec.land_mask_variable and spec.land_mask_variable in ds else "of cells"
+    rounded = {k: round(v, 4) for k, v in fractions.items()}
+    if over:
+        detail = ", ".join(f"{k} {v:.1%}" for k, v in over.items())
+        return fail(NAN_FRACTION, f"NaN fraction {basis} above {spec.max_nan_fraction:.0%}: {detail}",
+                    severity="WARN", nan_fraction=rounded)
+    return ok(NAN_FRACTION, f"NaN fraction {basis} within {spec.max_nan_fraction:.0%}",
+              severity="WARN", nan_fraction=rounded)
+
+
+def validate_dataset(ds: xr.Dataset, spec: ProductSpec, day: dt.date | None = None) -> list[Outcome]:
+    """Every rule but integrity, on an opened dataset."""
+    return [
+        check_schema(ds, spec),
+        check_coordinates(ds, spec),
+        check_time(ds, day),
+        check_units(ds, spec),
+        check_values(ds, spec),
+        check_nan_fraction(ds, spec),
+    ]
+
+
+def validate_file(path: Path, spec: ProductSpec, day: dt.date | None = None) -> list[Outcome]:
+    """All rules on one file, integrity first; one ``Outcome`` per rule in ``RULES`` order."""
+    ds, integrity = open_checked(Path(path))
+    if ds is None:
+        why = f"integrity failed ({integrity.message})"
+        return [integrity, *(_not_evaluated(rule, why) for rule in RULES[1:])]
+    try:
+        return [integrity, *validate_dataset(ds, spec, day)]
+    finally:
+        ds.close()
+
+
+def guess_product(path: Path, products: dict[str, ProductSpec]) -> ProductSpec | None:
+    """The product a file belongs to, from its name (``{product}_{YYYYMMDD}.nc``)."""
+    stem = Path(path).name
+    for name in sorted(products, key=len, reverse=True):
+        if stem.startswith(f"{name}_"):
+            return products[name]
+    return None
+
+
+def day_from_name(path: Path) -> dt.date | None:
+    import re
+
+    m = re.search(r"_(\d{8})\.nc$", Path(path).name)
+    if not m:
+        return None
+    try:
+        return dt.datetime.strptime(m.group(1), "%Y%m%d").date()
+    except ValueError:
+        return None
