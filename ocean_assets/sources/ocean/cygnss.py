@@ -31,10 +31,10 @@ class CygnssMicroplasticSource:
     name = "cygnss"
 
     def __init__(self, url_template: str | None = None, token: str | None = None,
-                 backoff: Backoff = Backoff(), today: dt.date | None = None) -> None:
+                 backoff: Backoff | None = None, today: dt.date | None = None) -> None:
         self.url_template = url_template
         self._token = token
-        self.backoff = backoff
+        self.backoff = backoff or Backoff()
         self._today = today
 
     def fetch(self, spec: ProductSpec, day: dt.date, workdir: Path) -> xr.Dataset:

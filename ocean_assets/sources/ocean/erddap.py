@@ -40,12 +40,12 @@ class ErddapGriddapSource:
     name = "erddap"
 
     def __init__(self, server: str | None = None, dataset_id: str | None = None,
-                 latitude_descending: bool | None = None, backoff: Backoff = Backoff(),
+                 latitude_descending: bool | None = None, backoff: Backoff | None = None,
                  today: dt.date | None = None) -> None:
         self.server = server
         self.dataset_id = dataset_id
         self.latitude_descending = latitude_descending
-        self.backoff = backoff
+        self.backoff = backoff or Backoff()
         self._today = today
 
     def _settings(self, spec: ProductSpec) -> tuple[str, str, bool]:

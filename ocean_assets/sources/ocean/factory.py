@@ -7,7 +7,7 @@ from ocean_assets.core.retry import Backoff
 from ocean_assets.sources.ocean.base import Catalogue, ProductSource
 
 
-def source_for(spec: ProductSpec, mode: str, backoff: Backoff = Backoff()) -> ProductSource:
+def source_for(spec: ProductSpec, mode: str, backoff: Backoff | None = None) -> ProductSource:
     if mode == "demo":
         from ocean_assets.sources.ocean.demo import DemoProductSource
 

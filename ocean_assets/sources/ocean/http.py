@@ -17,7 +17,7 @@ class RetryableHTTPError(IOError):
 
 
 def download(url: str, dest: Path, *, headers: dict[str, str] | None = None,
-             timeout: float = 60.0, backoff: Backoff = Backoff(), session: requests.Session | None = None,
+             timeout: float = 60.0, backoff: Backoff | None = None, session: requests.Session | None = None,
              not_found_message: str | None = None) -> Path:
     """GET ``url`` into ``dest`` atomically; retry transient failures, raise PermanentError otherwise.
 
@@ -54,7 +54,7 @@ def download(url: str, dest: Path, *, headers: dict[str, str] | None = None,
                 raise RetryableHTTPError(f"transfer broke: {type(exc).__name__}") from exc
         return dest
 
-    return call_with_retry(attempt, backoff, retry_on=(RetryableHTTPError,))
+    return call_with_retry(attempt, backoff or Backoff(), retry_on=(RetryableHTTPError,))
 
 
 def _redact(url: str) -> str:

@@ -1,0 +1,215 @@
+"""Ocean commands: ``validate`` (files), ``validate-config`` (dataset ids) and ``update`` (daily run)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ocean_assets.config import ConfigError, load_config
+from ocean_assets.core.ocean.catalogue import validate_product_config
+from ocean_assets.core.ocean.paths import PRODUCTS
+from ocean_assets.core.ocean.products import ProductSpec, load_products
+from ocean_assets.core.ocean.validate import day_from_name, guess_product, validate_file
+
+
+def _console() -> Console:
+    return Console(width=None if sys.stdout.isatty() else 140)
+
+
+def _products(config_file: Path | None) -> dict[str, ProductSpec]:
+    if config_file is None:
+        return load_products()
+    import yaml
+
+    try:
+        raw = yaml.safe_load(Path(config_file).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise click.UsageError(f"cannot read config {config_file}: {exc}") from exc
+    return load_products(raw)
+
+
+def _expand(paths: tuple[str, ...]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        files.extend(sorted(path.rglob("*.nc")) if path.is_dir() else [path])
+    return files
+
+
+def file_report(path: Path, spec: ProductSpec | None, day: dt.date | None) -> dict:
+    if spec is None:
+        return {"file": str(path), "product": None, "passed": False,
+                "failed": [{"rule": "product", "severity": "ERROR",
+                            "message": "cannot tell the product from the file name; pass --product"}],
+                "warnings": []}
+    outcomes = validate_file(path, spec, day)
+    errors = [o.to_dict() for o in outcomes if not o.passed and o.severity == "ERROR"]
+    warnings = [o.to_dict() for o in outcomes if not o.passed and o.severity == "WARN"]
+    return {"file": str(path), "product": spec.name, "day": day.isoformat() if day else None,
+            "passed": not errors, "failed": errors, "warnings": warnings}
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--product", type=click.Choice(PRODUCTS), help="Product rules to apply (default: from the file name).")
+@click.option("--date", "date_", help="Day the files must cover (default: from the file name, if it has one).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file on stdout.")
+@click.option("--fail-on-warn", is_flag=True, help="Exit 1 on soft-rule warnings too.")
+def validate(paths: tuple[str, ...], product: str | None, date_: str | None, as_json: bool,
+             fail_on_warn: bool) -> None:
+    """Validate NetCDF files (or folders of them) with the ocean rules.
+
+    Exit 0 when every file passes, 1 when any file fails, 2 on usage errors.
+    """
+    try:
+        products = load_products()
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    day_opt = None
+    if date_:
+        try:
+            day_opt = dt.date.fromisoformat(date_)
+        except ValueError as exc:
+            raise click.BadParameter(f"{date_!r} is not a date (YYYY-MM-DD)", param_hint="--date") from exc
+    files = _expand(paths)
+    if not files:
+        raise click.UsageError("no .nc files found under the given paths")
+    reports = []
+    from ocean_assets.cli._progress import progress
+
+    with progress(len(files), "validating", enabled=not as_json and len(files) > 1) as advance:
+        for path in files:
+            spec = products[product] if product else guess_product(path, products)
+            reports.append(file_report(path, spec, day_opt or day_from_name(path)))
+            advance()
+    if as_json:
+        for report in reports:
+            click.echo(json.dumps(report))
+    else:
+        _print_reports(reports)
+    failing = [r for r in reports if not r["passed"] or (fail_on_warn and r["warnings"])]
+    sys.exit(1 if failing else 0)
+
+
+def _print_reports(reports: list[dict]) -> None:
+    console = _console()
+    table = Table("file", "product", "result", "reasons")
+    for r in reports:
+        status = "[red]FAIL[/red]" if not r["passed"] else ("[yellow]WARN[/yellow]" if r["warnings"] else "[green]PASS[/green]")
+        reasons = "; ".join(f"{f['rule']}: {f['message']}" for f in r["failed"] + r["warnings"])
+        table.add_row(escape(r["file"]), str(r["product"]), status, escape(reasons[:200]))
+    console.print(table)
+    bad = sum(not r["passed"] for r in reports)
+    console.print(f"{len(reports)} file(s): {len(reports) - bad} passed, {bad} failed")
+
+
+@click.command("validate-config")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="An ocean.yaml to check (default: config/ocean.yaml).")
+@click.option("--mode", type=click.Choice(["demo", "live"]), help="Catalogue to ask (default: OCEAN_ASSETS_MODE).")
+@click.option("--json", "as_json", is_flag=True)
+def validate_config(config_file: Path | None, mode: str | None, as_json: bool) -> None:
+    """Check every configured dataset id against the catalogue: exists, variables, daily cadence."""
+    from ocean_assets.settings import get_settings
+    from ocean_assets.sources.ocean import catalogue_for
+
+    try:
+        products = _products(config_file)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    results = []
+    for spec in products.values():
+        if spec.source != "copernicus":
+            results.append({"product": spec.name, "dataset_id": spec.dataset_id, "passed": True,
+                            "message": f"{spec.source} source: not in the Copernicus Marine catalogue"})
+            continue
+        catalogue = catalogue_for(mode or spec.mode or get_settings().mode)
+        outcome = validate_product_config(spec, catalogue.describe)
+        results.append({"product": spec.name, "dataset_id": spec.dataset_id,
+                        "passed": outcome.passed, "message": outcome.message})
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+    else:
+        table = Table("product", "dataset id", "result", "message")
+        for r in results:
+            table.add_row(r["product"], r["dataset_id"], "[green]PASS[/green]" if r["passed"] else "[red]FAIL[/red]",
+                          escape(r["message"]))
+        _console().print(table)
+    sys.exit(0 if all(r["passed"] for r in results) else 1)
+
+
+@click.command("update")
+@click.option("--datasets", default=",".join(PRODUCTS), show_default=True,
+              help="Comma-separated products to update.")
+@click.option("--date", "date_", help="One day (default: yesterday, UTC).")
+@click.option("--start", help="First day of a range (with --end); runs as one single-run backfill.")
+@click.option("--end", help="Last day of a range (inclusive).")
+@click.option("--dry-run", is_flag=True, help="List what would be materialized; download nothing.")
+def update(datasets: str, date_: str | None, start: str | None, end: str | None, dry_run: bool) -> None:
+    """Run the daily ocean update through Dagster, in-process (the reference's update script)."""
+    from ocean_assets.cli._common import get_instance, load_definitions, parse_date, yesterday
+    from ocean_assets.cli.materialize import check_rows
+    from ocean_assets.partitions import daily_partitions
+
+    chosen = [d.strip() for d in datasets.split(",") if d.strip()]
+    unknown = [d for d in chosen if d not in PRODUCTS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown dataset(s) {unknown}; choose from {', '.join(PRODUCTS)}",
+                                 param_hint="--datasets")
+    if date_ and (start or end):
+        raise click.UsageError("use either --date or --start/--end")
+    if bool(start) != bool(end):
+        raise click.UsageError("--start and --end go together")
+    first = parse_date(start) if start else (parse_date(date_) or yesterday())
+    last = parse_date(end) if end else first
+    if last < first:
+        raise click.UsageError(f"--end {last} is before --start {first}")
+    keys = daily_partitions.get_partition_keys()
+    for day in (first, last):
+        if day.isoformat() not in keys:
+            raise click.UsageError(f"{day} is outside the ocean partitions ({keys[0]} .. {keys[-1]})")
+    assets = [*chosen, *(["sst_texture"] if "sst" in chosen else []), "ocean_corruption_report"]
+    days = daily_partitions.get_partition_keys_in_range(
+        __import__("dagster").PartitionKeyRange(first.isoformat(), last.isoformat()))
+    console = _console()
+    if dry_run:
+        console.print(f"dry run: would materialize {len(assets)} asset(s) x {len(days)} day(s) "
+                      f"({days[0]} .. {days[-1]}) in one run:")
+        for asset in assets:
+            console.print(f"  {asset}")
+        load_config("ocean")  # config errors surface in a dry run too
+        return
+    import dagster as dg
+
+    defs = load_definitions()
+    job = defs.resolve_job_def("ocean_daily")
+    tags = ({"dagster/partition": days[0]} if len(days) == 1 else
+            {"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]})
+    console.print(f"updating {', '.join(assets)} for {days[0]} .. {days[-1]} ({len(days)} day(s))")
+    result = job.execute_in_process(instance=get_instance(), tags=tags, raise_on_error=False,
+                                    asset_selection=[dg.AssetKey(a) for a in assets])
+    rows = check_rows(result)
+    failed = [r for r in rows if not r["passed"]]
+    summary = Table("asset", "checks", "passed", "warn", "fail")
+    for asset in sorted({str(r["asset"]) for r in rows}):
+        mine = [r for r in rows if r["asset"] == asset]
+        summary.add_row(asset, str(len(mine)), str(sum(bool(r["passed"]) for r in mine)),
+                        str(sum(not r["passed"] and r["severity"] == "WARN" for r in mine)),
+                        str(sum(not r["passed"] and r["severity"] == "ERROR" for r in mine)))
+    console.print(summary)
+    for r in failed[:20]:
+        console.print(f"  {r['severity']} {r['asset']}.{r['check']} {r['partition']}: {escape(str(r['message']))}")
+    console.print(f"run {result.run_id[:8]}: " + ("[green]success[/green]" if result.success else "[red]FAILED[/red]"))
+    sys.exit(0 if result.success else 1)
+
+
+def register(cli: click.Group) -> None:
+    for command in (validate, validate_config, update):
+        cli.add_command(command)

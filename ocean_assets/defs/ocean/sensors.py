@@ -1,0 +1,117 @@
+"""Ocean sensors: new days upstream (availability), failed partitions (recovery), and declarative
+automation for the assets downstream of the downloads."""
+
+import datetime as dt
+import json
+
+import dagster as dg
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+
+from ocean_assets.core.ocean import validate as rules
+from ocean_assets.core.ocean.paths import PRODUCTS
+from ocean_assets.core.ocean.recovery import RecoveryState, plan_recovery
+from ocean_assets.defs.ocean.jobs import ocean_products
+from ocean_assets.defs.ocean.resources import OceanResource
+from ocean_assets.partitions import daily_partitions
+
+RECOVERY_TAG = "ocean_assets/recovery_attempt"
+
+
+@dg.sensor(
+    job=ocean_products,
+    minimum_interval_seconds=15 * 60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Asks the sources which days are available and requests the new ones (cursor = last day requested).",
+)
+def ocean_availability_sensor(context: dg.SensorEvaluationContext, ocean: OceanResource):
+    settings = ocean.automation()
+    latest = ocean.latest_available()
+    if context.cursor:
+        start = dt.date.fromisoformat(context.cursor) + dt.timedelta(days=1)
+    else:
+        start = latest - dt.timedelta(days=int(settings.get("lookback_days", 3)) - 1)
+    first_partition = dt.date.fromisoformat(daily_partitions.start.strftime("%Y-%m-%d"))
+    start = max(start, first_partition)
+    limit = int(settings.get("max_requests_per_tick", 7))
+    days = []
+    day = start
+    while day <= latest and len(days) < limit:
+        days.append(day)
+        day += dt.timedelta(days=1)
+    if not days:
+        return dg.SkipReason(f"no new day: sources are available through {latest}, "
+                             f"last requested {context.cursor or 'none'}")
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=f"ocean-{d}", partition_key=d.isoformat()) for d in days],
+        cursor=days[-1].isoformat(),
+    )
+
+
+def _failed_integrity(instance: dg.DagsterInstance, after_storage_id: int) -> tuple[set[tuple[str, str]], int]:
+    keys = [dg.AssetCheckKey(dg.AssetKey(p), rules.INTEGRITY) for p in PRODUCTS]
+    infos = instance.event_log_storage.get_asset_check_partition_info(keys, after_storage_id=after_storage_id)
+    failed, newest = set(), after_storage_id
+    for info in infos:
+        newest = max(newest, info.latest_check_event_storage_id)
+        if info.partition_key and info.latest_execution_status == AssetCheckExecutionRecordStatus.FAILED:
+            failed.add((info.check_key.asset_key.to_user_string(), info.partition_key))
+    return failed, newest
+
+
+def _failed_runs(instance: dg.DagsterInstance, after: float) -> tuple[set[tuple[str, str]], float]:
+    records = instance.get_run_records(
+        dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE],
+                      updated_after=dt.datetime.fromtimestamp(after, dt.UTC) if after else None),
+        limit=200,
+    )
+    failed, newest = set(), after
+    for record in records:
+        newest = max(newest, record.update_timestamp.timestamp())
+        run = record.dagster_run
+        products = [k.to_user_string() for k in (run.asset_selection or []) if k.to_user_string() in PRODUCTS]
+        tags = run.tags
+        if "dagster/partition" in tags:
+            partitions = [tags["dagster/partition"]]
+        elif "dagster/asset_partition_range_start" in tags:
+            partitions = daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(
+                tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]))
+        else:
+            partitions = []
+        failed.update((p, k) for p in products for k in partitions)
+    return failed, newest
+
+
+@dg.sensor(
+    minimum_interval_seconds=10 * 60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    asset_selection=dg.AssetSelection.assets(*PRODUCTS),
+    description="Re-materializes partitions whose integrity check or run failed, at most "
+                "`recovery_budget` times each; attempts are kept in the cursor and as run tags.",
+)
+def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResource):
+    state = RecoveryState.from_cursor(context.cursor)
+    budget = int(ocean.automation().get("recovery_budget", 3))
+    failed_checks, state.check_storage_id = _failed_integrity(context.instance, state.check_storage_id)
+    failed_runs, state.runs_updated_after = _failed_runs(context.instance, state.runs_updated_after)
+    requests, exhausted = plan_recovery(failed_checks | failed_runs, state, budget)
+    for asset, partition in exhausted:
+        context.log.warning(f"{asset} {partition}: recovery budget of {budget} used up; not retried")
+    run_requests = [
+        dg.RunRequest(run_key=r.run_key, partition_key=r.partition, asset_selection=[dg.AssetKey(r.asset)],
+                      tags={RECOVERY_TAG: str(r.attempt), "ocean_assets/recovery_budget": str(budget)})
+        for r in requests
+    ]
+    if not run_requests:
+        reason = "nothing to recover"
+        if exhausted:
+            reason += f"; out of budget: {json.dumps(sorted(f'{a}|{p}' for a, p in exhausted))}"
+        return dg.SensorResult(skip_reason=reason, cursor=state.to_cursor())
+    return dg.SensorResult(run_requests=run_requests, cursor=state.to_cursor())
+
+
+ocean_automation_sensor = dg.AutomationConditionSensorDefinition(
+    "ocean_automation_sensor",
+    target=dg.AssetSelection.groups("ocean"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Materializes textures and the corruption sweep once their inputs are new.",
+)
