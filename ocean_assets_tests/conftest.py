@@ -33,7 +33,9 @@ def data_root(isolated_env: Path) -> Path:
 
 @pytest.fixture
 def instance(tmp_path: Path) -> dg.DagsterInstance:
-    with dg.instance_for_test(temp_dir=str(tmp_path / "instance")) as inst:
+    temp_dir = tmp_path / "instance"
+    temp_dir.mkdir(exist_ok=True)
+    with dg.instance_for_test(temp_dir=str(temp_dir)) as inst:
         yield inst
 
 
