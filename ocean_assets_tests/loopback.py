@@ -91,7 +91,7 @@ class ErddapGriddap:
         for var, constraints in parts:
             variables.append(var)
             ranges = _CONSTRAINT.findall(constraints)
-            for dim, (lo, stride, hi) in zip(ds[var].dims, ranges, strict=True):
+            for dim, (lo, _stride, hi) in zip(ds[var].dims, ranges, strict=True):
                 if dim == "time":
                     a, b = pd.Timestamp(lo.rstrip("Z")), pd.Timestamp(hi.rstrip("Z"))
                 else:

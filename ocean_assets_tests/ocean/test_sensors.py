@@ -12,7 +12,11 @@ from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.ocean.paths import product_path
 from ocean_assets.core.ocean.recovery import RecoveryState, plan_recovery
 from ocean_assets.defs.ocean.resources import OceanResource
-from ocean_assets.defs.ocean.sensors import RECOVERY_TAG, ocean_availability_sensor, ocean_recovery_sensor
+from ocean_assets.defs.ocean.sensors import (
+    RECOVERY_TAG,
+    ocean_availability_sensor,
+    ocean_recovery_sensor,
+)
 
 
 @pytest.fixture(scope="module")
