@@ -21,6 +21,10 @@ from ocean_assets.cli._common import (
 )
 
 
+# Step-by-step Dagster logs are in the instance (and the UI); keep the terminal to the summary.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def check_rows(result: dg.ExecuteInProcessResult) -> list[dict[str, object]]:
     rows = []
     for event in result.all_events:
@@ -72,7 +76,7 @@ def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
         note = f" (nearest partition to {day}: this archive ends earlier)" if moved else ""
         console.rule(f"{job.tags[MAIN_JOB_TAG]}: {job.name} partition {key}{note}")
         result = job.execute_in_process(
-            instance=instance, partition_key=key, raise_on_error=False
+            instance=instance, partition_key=key, raise_on_error=False, run_config=QUIET_LOGS
         )
         table = Table("asset", "check", "partition", "result", "message", show_lines=False)
         rows = check_rows(result)

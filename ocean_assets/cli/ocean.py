@@ -155,7 +155,7 @@ def validate_config(config_file: Path | None, mode: str | None, as_json: bool) -
 def update(datasets: str, date_: str | None, start: str | None, end: str | None, dry_run: bool) -> None:
     """Run the daily ocean update through Dagster, in-process (the reference's update script)."""
     from ocean_assets.cli._common import get_instance, load_definitions, parse_date, yesterday
-    from ocean_assets.cli.materialize import check_rows
+    from ocean_assets.cli.materialize import QUIET_LOGS, check_rows
     from ocean_assets.partitions import daily_partitions
 
     chosen = [d.strip() for d in datasets.split(",") if d.strip()]
@@ -194,7 +194,7 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
             {"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]})
     console.print(f"updating {', '.join(assets)} for {days[0]} .. {days[-1]} ({len(days)} day(s))")
     result = job.execute_in_process(instance=get_instance(), tags=tags, raise_on_error=False,
-                                    asset_selection=[dg.AssetKey(a) for a in assets])
+                                    asset_selection=[dg.AssetKey(a) for a in assets], run_config=QUIET_LOGS)
     rows = check_rows(result)
     failed = [r for r in rows if not r["passed"]]
     summary = Table("asset", "checks", "passed", "warn", "fail")

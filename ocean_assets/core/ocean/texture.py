@@ -83,7 +83,7 @@ def png_bytes(rgba: np.ndarray, max_width: int | None = None) -> bytes:
     if max_width and image.width > max_width:
         image = image.resize((max_width, max(1, image.height * max_width // image.width)), Image.BILINEAR)
     buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
+    image.save(buf, format="PNG", compress_level=6)  # optimize=True costs ~10x the time for ~5% size
     return buf.getvalue()
 
 

@@ -155,14 +155,31 @@ def check_units(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
     return ok(UNITS, ", ".join(f"{v.name} [{v.units}]" for v in spec.variables))
 
 
-def check_values(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
+class _Fields:
+    """Each required variable's values and finite-value mask, computed once per file."""
+
+    def __init__(self, ds: xr.Dataset) -> None:
+        self._ds = ds
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in self._cache:
+            data = np.asarray(self._ds[name].values)
+            if not np.issubdtype(data.dtype, np.floating):
+                data = data.astype("float64")
+            self._cache[name] = (data, np.isfinite(data))
+        return self._cache[name]
+
+
+def check_values(ds: xr.Dataset, spec: ProductSpec, fields: _Fields | None = None) -> Outcome:
+    fields = fields or _Fields(ds)
     problems: list[str] = []
     stats: dict[str, dict[str, float]] = {}
     for var in spec.variables:
         if var.name not in ds:
             continue
-        data = np.asarray(ds[var.name].values, dtype=float)
-        finite = data[np.isfinite(data)]
+        data, isfinite = fields.get(var.name)
+        finite = data[isfinite]
         if finite.size == 0:
             continue  # reported by nan_fraction
         stats[var.name] = {"min": float(finite.min()), "max": float(finite.max()),
@@ -174,8 +191,8 @@ def check_values(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
                 f"{var.name}: {low + high} of {finite.size} values outside {var.min}..{var.max} "
                 f"(min {finite.min():.4g}, max {finite.max():.4g})")
     if spec.speed and all(spec.speed[k] in ds for k in ("u", "v")):
-        u = np.asarray(ds[spec.speed["u"]].values, dtype=float)
-        v = np.asarray(ds[spec.speed["v"]].values, dtype=float)
+        u, _ = fields.get(spec.speed["u"])
+        v, _ = fields.get(spec.speed["v"])
         speed = np.hypot(u, v)
         fast = int(np.count_nonzero(speed[np.isfinite(speed)] >= spec.speed["max"]))
         if fast:
@@ -195,13 +212,14 @@ def _sea_mask(ds: xr.Dataset, spec: ProductSpec, var: str) -> np.ndarray | None:
         return np.isfinite(mask) & (np.nan_to_num(mask).astype(int) & 1 == 1)
 
 
-def check_nan_fraction(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
+def check_nan_fraction(ds: xr.Dataset, spec: ProductSpec, fields: _Fields | None = None) -> Outcome:
+    fields = fields or _Fields(ds)
     fractions: dict[str, float] = {}
     for var in spec.variables:
         if var.name not in ds:
             continue
-        data = np.asarray(ds[var.name].values, dtype=float)
-        nan = ~np.isfinite(data)
+        data, isfinite = fields.get(var.name)
+        nan = ~isfinite
         if data.size == 0 or nan.all():
             return fail(NAN_FRACTION, f"{var.name} is entirely NaN", severity="ERROR")
         sea = _sea_mask(ds, spec, var.name)
@@ -222,13 +240,14 @@ def check_nan_fraction(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
 
 def validate_dataset(ds: xr.Dataset, spec: ProductSpec, day: dt.date | None = None) -> list[Outcome]:
     """Every rule but integrity, on an opened dataset."""
+    fields = _Fields(ds)
     return [
         check_schema(ds, spec),
         check_coordinates(ds, spec),
         check_time(ds, day),
         check_units(ds, spec),
-        check_values(ds, spec),
-        check_nan_fraction(ds, spec),
+        check_values(ds, spec, fields),
+        check_nan_fraction(ds, spec, fields),
     ]
 
 

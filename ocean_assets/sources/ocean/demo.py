@@ -4,6 +4,7 @@ products, smooth plausible fields over fixed pseudo-continents, seeded from the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zlib
 from pathlib import Path
 
@@ -23,7 +24,13 @@ def demo_axis(lo: float, hi: float, step: float) -> np.ndarray:
 
 
 def demo_land_mask(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """True over land: fixed smooth pseudo-continents (~30% of the globe) and an Antarctica."""
+    """True over land: fixed smooth pseudo-continents and an Antarctica (cached per grid)."""
+    return _land_mask(lat.tobytes(), lon.tobytes()).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _land_mask(lat_bytes: bytes, lon_bytes: bytes) -> np.ndarray:
+    lat, lon = np.frombuffer(lat_bytes), np.frombuffer(lon_bytes)
     la, lo = np.meshgrid(np.radians(lat), np.radians(lon), indexing="ij")
     field = (np.sin(2 * lo + 0.6) * np.cos(3 * la) + 0.6 * np.sin(3 * lo - 1.1) * np.cos(la)
              + 0.35 * np.cos(5 * lo + 2 * la))
