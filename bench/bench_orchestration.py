@@ -15,7 +15,12 @@ from ocean_assets.core.ocean.corruption import sweep
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import PRODUCTS, product_path, report_path, texture_path
 from ocean_assets.core.ocean.products import load_products
-from ocean_assets.core.ocean.texture import TextureSpec, render_texture, texture_outcomes, write_texture
+from ocean_assets.core.ocean.texture import (
+    TextureSpec,
+    render_texture,
+    texture_outcomes,
+    write_texture,
+)
 from ocean_assets.core.ocean.validate import validate_file
 from ocean_assets.settings import get_settings
 from ocean_assets.sources.ocean.demo import demo_dataset

@@ -20,7 +20,6 @@ from ocean_assets.cli._common import (
     yesterday,
 )
 
-
 # Step-by-step Dagster logs are in the instance (and the UI); keep the terminal to the summary.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
