@@ -13,7 +13,7 @@ from ocean_assets.settings import PROJECT_ROOT
 
 MAIN_JOB_TAG = "ocean_assets/main_job"
 # Domains run in this order: later ones read earlier ones' outputs (reef_health reads acidity).
-DOMAIN_ORDER = ("ocean", "conus404", "ship_chips", "reef_health", "raw_zone")
+DOMAIN_ORDER = ("ocean", "conus404", "ship_chips", "reef_health", "raw_zone", "platform")
 
 
 def load_definitions() -> dg.Definitions:

@@ -22,6 +22,8 @@ from ocean_assets.partitions import daily_partitions
 GROUP = "ocean"
 OWNERS = ["team:ocean-data"]
 SINGLE_RUN = dg.BackfillPolicy.single_run()
+# Yesterday's partition is expected by 09:00 UTC (sources publish overnight); later shows as late.
+DAILY_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=dt.timedelta(hours=24))
 
 DESCRIPTIONS = {
     "sst": "Daily sea surface temperature (OSTIA L4 via Copernicus Marine, or MUR via NOAA ERDDAP), K.",
@@ -51,6 +53,7 @@ def build_product_asset(name: str) -> dg.AssetsDefinition:
         code_version="1",
         description=DESCRIPTIONS[name],
         metadata={"path_template": f"ocean/{name}/{{YYYY}}/{name}_{{YYYYMMDD}}.nc"},
+        freshness_policy=DAILY_FRESHNESS,
     )
     def _product(context: dg.AssetExecutionContext, ocean: OceanResource) -> dg.MaterializeResult:
         spec = ocean.product(name)
@@ -108,6 +111,7 @@ sst, currents, acidity, microplastics = (build_product_asset(p) for p in PRODUCT
     owners=OWNERS,
     code_version="1",
     automation_condition=dg.AutomationCondition.eager(),
+    freshness_policy=DAILY_FRESHNESS,
     description="Daily SST texture for 3D globes: equirectangular RGBA PNG, land/NaN transparent.",
 )
 def sst_texture(context: dg.AssetExecutionContext, ocean: OceanResource) -> dg.MaterializeResult:
@@ -147,6 +151,7 @@ def sst_texture(context: dg.AssetExecutionContext, ocean: OceanResource) -> dg.M
     owners=OWNERS,
     code_version="1",
     automation_condition=dg.AutomationCondition.eager(),
+    freshness_policy=DAILY_FRESHNESS,
     description="Corruption sweep over every materialized ocean file (the reference's "
                 "comprehensive_corruption_check): JSON report per day, failing files in metadata.",
 )
