@@ -12,6 +12,7 @@ import pytest
 from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.ocean.paths import product_path, texture_path
+from ocean_assets_tests.faults import all_nan_sst
 
 DAYS = ["2024-03-04", "2024-03-05", "2024-03-06"]
 RANGE = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]}
@@ -57,17 +58,7 @@ def test_rerun_is_idempotent(defs, instance, data_root: Path):
 
 
 def test_corrupt_file_fails_blocking_check_and_stops_texture(defs, instance, data_root: Path, monkeypatch):
-    from ocean_assets.sources.ocean import demo
-
-    original = demo.demo_dataset
-
-    def all_nan_sst(spec, day):
-        ds = original(spec, day)
-        if spec.name == "sst":
-            ds["analysed_sst"] = ds["analysed_sst"] * float("nan")
-        return ds
-
-    monkeypatch.setattr(demo, "demo_dataset", all_nan_sst)
+    all_nan_sst(monkeypatch)
     job = defs.resolve_job_def("ocean_daily")
     result = job.execute_in_process(instance=instance, partition_key=DAYS[1], raise_on_error=False,
                                     asset_selection=[dg.AssetKey("sst"), dg.AssetKey("sst_texture")])

@@ -15,6 +15,7 @@ from ocean_assets.cli import cli
 from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.platform.qa_report import CheckRecord, build_report
 from ocean_assets.defs.platform.alerts import alert_on_check_failure, alert_on_run_failure
+from ocean_assets_tests.faults import all_nan_sst
 
 WEEK = ["2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08", "2024-03-09", "2024-03-10"]
 BAD_DAY = "2024-03-06"
@@ -46,21 +47,6 @@ def receiver():
     yield f"http://127.0.0.1:{server.server_address[1]}/hooks/T000/B000/XXXX", received
     server.shutdown()
     server.server_close()
-
-
-def all_nan_sst(monkeypatch):
-    from ocean_assets.sources.ocean import demo
-
-    original = demo.demo_dataset
-
-    def broken(spec, day):
-        ds = original(spec, day)
-        if spec.name == "sst":
-            ds["analysed_sst"] = ds["analysed_sst"] * float("nan")
-        return ds
-
-    monkeypatch.setattr(demo, "demo_dataset", broken)
-    return original
 
 
 def demo_week_with_failure(defs, instance, monkeypatch, days=WEEK[1:4]) -> dg.ExecuteInProcessResult:
