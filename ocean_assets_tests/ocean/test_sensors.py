@@ -101,3 +101,18 @@ def test_recovery_sensor_requests_failed_integrity_partition_once_per_failure(de
     assert not last.run_requests and "out of budget" in last.skip_reason.skip_message
     assert json.loads(last.cursor)["exhausted"] == [f"acidity|{day}"]
     assert product_path(data_root, "acidity", day).exists()
+
+
+def test_downstream_assets_follow_by_declarative_automation(defs, instance):
+    """Once the downloads land, eager automation requests the texture and the sweep for that day."""
+    day = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
+    before = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    assert before.total_requested == 0  # nothing new upstream: nothing requested
+    job = defs.resolve_job_def("ocean_products")
+    assert job.execute_in_process(instance=instance, partition_key=day).success
+    result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=before.cursor)
+    requested = {(key.to_user_string(), pk) for key, subset in
+                 ((r.key, r.true_subset) for r in result.results) if subset.size
+                 for pk in subset.expensively_compute_partition_keys() or []}
+    assert ("sst_texture", day) in requested and ("ocean_corruption_report", day) in requested
+    assert not any(asset in ("sst", "currents", "acidity", "microplastics") for asset, _ in requested)
