@@ -15,6 +15,9 @@ MAIN_JOB_TAG = "ocean_assets/main_job"
 # Domains run in this order: later ones read earlier ones' outputs (reef_health reads acidity).
 DOMAIN_ORDER = ("ocean", "conus404", "ship_chips", "reef_health", "raw_zone", "platform")
 
+# Main jobs partitioned per file, not per day: how to find the day's partitions ("module:function").
+DYNAMIC_PREPARERS = {"raw_zone": "ocean_assets.defs.raw_zone.sensors:prepare_day"}
+
 
 def load_definitions() -> dg.Definitions:
     from ocean_assets.definitions import defs
@@ -61,7 +64,7 @@ def main_jobs(defs: dg.Definitions) -> list[dg.JobDefinition]:
     return sorted(resolved, key=order)
 
 
-def clamp_partition(partitions_def: dg.PartitionsDefinition, day: dt.date) -> tuple[str, bool]:
+def clamp_partition(partitions_def: dg.PartitionsDefinition, day: dt.date) -> tuple[str, bool]:  # noqa: E501
     """The partition key for ``day``, or the nearest existing one; True when it had to move."""
     key = day.isoformat()
     keys = partitions_def.get_partition_keys()

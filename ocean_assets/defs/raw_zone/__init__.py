@@ -1,0 +1,1 @@
+"""raw_zone domain: raw -> validated funding-file migration, one dynamic partition per file."""
