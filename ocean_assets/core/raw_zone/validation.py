@@ -115,14 +115,15 @@ def validate_records(records: list[dict[str, Any]], schema: dict[str, Any]) -> V
         for _, row in exc.failure_cases.iterrows():
             index = None if pd.isna(row.get("index")) else int(row.get("index"))
             column = row.get("column")
-            if not isinstance(column, str):  # a row-level check reports every column: once per row
+            if row.get("schema_context") == "DataFrameSchema":  # a row-level check: once per row
                 if (str(row.get("check")), index) in seen:
                     continue
                 seen.add((str(row.get("check")), index))
                 message = str(row.get("check"))
             else:
                 message = f"{row.get('check')}: {row.get('failure_case')}"
-            errors.append({"rule": "table_schema", "record": index, "path": column if isinstance(column, str) else "",
+            errors.append({"rule": "table_schema", "record": index,
+                           "path": column if isinstance(column, str) and row.get("schema_context") != "DataFrameSchema" else "",
                            "message": message})
             if len(errors) >= MAX_REPORTED_ERRORS:
                 break
