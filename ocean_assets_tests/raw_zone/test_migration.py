@@ -184,12 +184,12 @@ def test_archive_moves_migrated_files_and_logs(defs, instance, zones):
 
 
 def test_preflight_refuses_low_disk_and_concurrent_migration(zones):
-    with pytest.raises(PreflightError, match="insufficient disk space: 10.0% free"):
-        with preflight(zones, 0.2, free=0.10):
-            pass
-    with preflight(zones, 0.2, free=0.5), pytest.raises(PreflightError, match="another raw-zone migration"):
-        with preflight(zones, 0.2, free=0.5):
-            pass
+    with pytest.raises(PreflightError, match="insufficient disk space: 10.0% free"), preflight(zones, 0.2, free=0.10):
+        pass
+    with (preflight(zones, 0.2, free=0.5),
+          pytest.raises(PreflightError, match="another raw-zone migration"),
+          preflight(zones, 0.2, free=0.5)):
+        pass
 
 
 def test_demo_day_through_main_command(data_root, zones):
