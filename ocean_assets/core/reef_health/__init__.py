@@ -1,0 +1,1 @@
+"""Reef health logic: spatial join of CRW grids with reef polygons, scoring, persistence."""

@@ -1,0 +1,62 @@
+"""Health scores. Both are computed and stored; ``method`` says which one drives ``anomaly``.
+
+``stress`` (the default): points lost only for stress above climatology,
+``baseline - (w_anomaly * max(SST anomaly, 0) + w_dhw * DHW + w_alert * alert level)``, clipped to
+0..baseline. Coral bleaching is driven by heat stress relative to a reef's own climatology (that
+is what DHW and the alert levels measure), so a healthy reef in warm water scores high.
+
+``reference``: the original site's ``baseline - (w_sst * SST + w_dhw * DHW)``, kept for
+comparability with its history. It penalises warm water per se: with baseline 100 and w_sst 1.5
+any reef above 20 degC scores below the anomaly threshold of 70 even with zero heat stress, so
+every tropical reef would be flagged every day — which is why it is not the default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    method: str = "stress"
+    baseline: float = 100.0
+    w_sst: float = 1.5
+    w_dhw: float = 5.0
+    anomaly_threshold: float = 70.0
+    w_anomaly: float = 10.0
+    w_stress_dhw: float = 6.0
+    w_alert: float = 8.0
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> ScoreConfig:
+        stress = cfg.get("stress", {})
+        method = cfg.get("method", "stress")
+        if method not in ("reference", "stress"):
+            raise ValueError(f"score.method must be reference or stress, got {method!r}")
+        return cls(method, float(cfg.get("baseline", 100)), float(cfg.get("w_sst", 1.5)),
+                   float(cfg.get("w_dhw", 5.0)), float(cfg.get("anomaly_threshold", 70)),
+                   float(stress.get("w_anomaly", 10)), float(stress.get("w_dhw", 6)), float(stress.get("w_alert", 8)))
+
+
+def reference_score(sst: np.ndarray, dhw: np.ndarray, cfg: ScoreConfig) -> np.ndarray:
+    return cfg.baseline - (cfg.w_sst * sst + cfg.w_dhw * dhw)
+
+
+def stress_score(anomaly: np.ndarray, dhw: np.ndarray, alert: np.ndarray, cfg: ScoreConfig) -> np.ndarray:
+    raw = cfg.baseline - (cfg.w_anomaly * np.clip(anomaly, 0, None) + cfg.w_stress_dhw * dhw + cfg.w_alert * alert)
+    return np.clip(raw, 0, cfg.baseline)
+
+
+def score_frame(conditions: pd.DataFrame, cfg: ScoreConfig) -> pd.DataFrame:
+    """Add score, stress_score, method and anomaly columns to per-reef conditions."""
+    out = conditions.copy()
+    out["score"] = reference_score(out["sst"].to_numpy(float), out["dhw"].to_numpy(float), cfg)
+    out["stress_score"] = stress_score(out["sst_anomaly"].to_numpy(float), out["dhw"].to_numpy(float),
+                                       out["alert_level"].to_numpy(float), cfg)
+    out["method"] = cfg.method
+    driving = out["score"] if cfg.method == "reference" else out["stress_score"]
+    out["anomaly"] = driving < cfg.anomaly_threshold
+    return out

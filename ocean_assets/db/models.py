@@ -1,0 +1,61 @@
+"""Tables: reef health scores (keyed on date + reef), fetch events (for metrics), retention archives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ReefHealthScore(Base):
+    __tablename__ = "reef_health_scores"
+    __table_args__ = (UniqueConstraint("date", "reef_id", name="uq_reef_health_date_reef"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    reef_id: Mapped[str] = mapped_column(String(64), index=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    area_sqkm: Mapped[float] = mapped_column(Float)
+    sst: Mapped[float] = mapped_column(Float)            # degC
+    sst_anomaly: Mapped[float] = mapped_column(Float)    # degC
+    dhw: Mapped[float] = mapped_column(Float)            # degC-weeks
+    alert_level: Mapped[int] = mapped_column(Integer)    # CRW bleaching alert area 0..4
+    ph: Mapped[float | None] = mapped_column(Float, nullable=True)
+    score: Mapped[float] = mapped_column(Float)
+    stress_score: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16))
+    anomaly: Mapped[bool] = mapped_column(Boolean, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class FetchEvent(Base):
+    """Persisted fetch attempts, retries and failures per source, so /metrics survives restarts."""
+
+    __tablename__ = "pipeline_fetch_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))        # fetch | retry | failure
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    day: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RetentionArchive(Base):
+    """A CSV.gz archive of score rows; deleting rows requires their dates to be covered here."""
+
+    __tablename__ = "retention_archives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    first_date: Mapped[dt.date] = mapped_column(Date)
+    last_date: Mapped[dt.date] = mapped_column(Date)
+    rows: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

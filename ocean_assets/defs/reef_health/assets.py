@@ -1,0 +1,162 @@
+"""Reef polygons -> CRW daily grids -> per-reef conditions (with pH from `acidity`) -> health scores."""
+
+import datetime as dt
+import hashlib
+import tempfile
+
+import dagster as dg
+import geopandas as gpd
+import pandas as pd
+import xarray as xr
+
+from ocean_assets.core.io import atomic_path, sha256_file
+from ocean_assets.core.ocean.paths import product_path
+from ocean_assets.core.reef_health.join import join_conditions
+from ocean_assets.core.reef_health.scoring import score_frame
+from ocean_assets.core.reef_health.store import record_fetch, upsert_scores
+from ocean_assets.core.retry import PermanentError
+from ocean_assets.dagster_support import REMOTE_RETRY, run_partition_keys
+from ocean_assets.defs.reef_health.resources import ReefHealthResource
+from ocean_assets.partitions import daily_partitions
+
+GROUP = "reef_health"
+OWNERS = ["team:reef-health"]
+SINGLE_RUN = dg.BackfillPolicy.single_run()
+
+
+def polygons_path(r: ReefHealthResource, key: str):  # noqa: ANN201
+    return r.data_dir() / "reefs" / f"reef_polygons_{key.replace('-', '')}.geojson"
+
+
+def crw_path(r: ReefHealthResource, key: str):  # noqa: ANN201
+    return r.data_dir() / "crw" / key[:4] / f"crw_{key.replace('-', '')}.nc"
+
+
+def conditions_path(r: ReefHealthResource, key: str):  # noqa: ANN201
+    return r.data_dir() / "conditions" / f"reef_conditions_{key.replace('-', '')}.parquet"
+
+
+def _latest_polygons(r: ReefHealthResource, day: dt.date):  # noqa: ANN202
+    """The newest polygon file within refresh_days before ``day`` (polygons change rarely)."""
+    refresh = int(r.config()["allen"].get("refresh_days", 7))
+    for back in range(1, refresh):
+        path = polygons_path(r, (day - dt.timedelta(days=back)).isoformat())
+        if path.exists():
+            return path
+    return None
+
+
+@dg.asset(group_name=GROUP, partitions_def=daily_partitions, backfill_policy=SINGLE_RUN, retry_policy=REMOTE_RETRY,
+          pool="allen_wfs", kinds={"geojson", "geopandas"}, owners=OWNERS, code_version="1",
+          description="Allen Coral Atlas reef polygons (class, area) over the region, from the WFS in bbox "
+                      "tiles; reused for `refresh_days` since they change rarely.")
+def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthResource) -> dg.MaterializeResult:
+    engine = reef_health.engine()
+    counts = []
+    for key in run_partition_keys(context):
+        target = polygons_path(reef_health, key)
+        previous = _latest_polygons(reef_health, dt.date.fromisoformat(key))
+        if previous is not None and not target.exists():
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(previous.read_bytes())
+            counts.append(len(gpd.read_file(target)))
+            continue
+        record_fetch(engine, "allen", "fetch", day=dt.date.fromisoformat(key))
+        try:
+            frame = reef_health.polygons().fetch(reef_health.bbox())
+        except Exception as exc:
+            record_fetch(engine, "allen", "failure", type(exc).__name__, dt.date.fromisoformat(key))
+            raise
+        if frame.empty:
+            raise dg.Failure(f"the atlas returned no reef polygons for {reef_health.bbox()}")
+        with atomic_path(target) as tmp:
+            frame.to_file(tmp, driver="GeoJSON")
+        counts.append(len(frame))
+    last = polygons_path(reef_health, run_partition_keys(context)[-1])
+    return dg.MaterializeResult(metadata={"reefs": counts[-1], "path": dg.MetadataValue.path(str(last)),
+                                          "sha256": sha256_file(last)},
+                                data_version=dg.DataVersion(sha256_file(last)))
+
+
+@dg.asset(group_name=GROUP, partitions_def=daily_partitions, backfill_policy=SINGLE_RUN, retry_policy=REMOTE_RETRY,
+          pool="erddap", kinds={"netcdf", "xarray"}, owners=OWNERS, code_version="1",
+          description="Coral Reef Watch daily 5 km SST, SST anomaly, DHW and bleaching alert area "
+                      "(ERDDAP dhw_5km, latitude descending) over the reef region.")
+def crw_daily(context: dg.AssetExecutionContext, reef_health: ReefHealthResource) -> dg.MaterializeResult:
+    engine = reef_health.engine()
+    rows = []
+    for key in run_partition_keys(context):
+        day = dt.date.fromisoformat(key)
+        record_fetch(engine, "noaa", "fetch", day=day)
+        with tempfile.TemporaryDirectory() as workdir:
+            try:
+                ds = reef_health.crw().fetch(day, reef_health.bbox(), workdir)
+            except PermanentError as exc:
+                record_fetch(engine, "noaa", "failure", "permanent", day)
+                raise dg.Failure(str(exc), allow_retries=False) from None
+            except Exception as exc:
+                record_fetch(engine, "noaa", "failure", type(exc).__name__, day)
+                raise
+        target = crw_path(reef_health, key)
+        with atomic_path(target) as tmp:
+            ds.to_netcdf(tmp, encoding={v: {"zlib": True, "complevel": 4} for v in ds.data_vars})
+        rows.append({"day": key, "cells": int(ds["CRW_SST"].notnull().sum()),
+                     "mean_sst": round(float(ds["CRW_SST"].mean()), 2), "max_dhw": round(float(ds["CRW_DHW"].max()), 2)})
+    return dg.MaterializeResult(metadata={"days": len(rows), "summary": dg.MetadataValue.json(rows[-5:])},
+                                data_version=dg.DataVersion(sha256_file(crw_path(reef_health, rows[-1]["day"]))))
+
+
+@dg.asset(group_name=GROUP, partitions_def=daily_partitions, backfill_policy=SINGLE_RUN,
+          deps=[reef_polygons, crw_daily, dg.AssetKey("acidity")], kinds={"parquet", "geopandas"}, owners=OWNERS,
+          code_version="1", automation_condition=dg.AutomationCondition.eager(),
+          description="Per-reef conditions: mean of the CRW cells inside each reef polygon (or the nearest "
+                      "ocean cell), pH from the ocean domain's `acidity` asset.")
+def reef_conditions(context: dg.AssetExecutionContext, reef_health: ReefHealthResource) -> dg.MaterializeResult:
+    from ocean_assets.settings import get_settings
+
+    last = None
+    for key in run_partition_keys(context):
+        reefs = gpd.read_file(polygons_path(reef_health, key))
+        with xr.open_dataset(crw_path(reef_health, key)) as crw:
+            crw = crw.load()
+        acidity = product_path(get_settings().data_root, "acidity", key)
+        if not acidity.exists():
+            raise dg.Failure(f"pH comes from the ocean domain: materialize acidity for {key} first "
+                             f"(missing {acidity})")
+        with xr.open_dataset(acidity) as ph:
+            conditions = join_conditions(reefs, crw, ph.load())
+        conditions.insert(0, "date", dt.date.fromisoformat(key))
+        with atomic_path(conditions_path(reef_health, key)) as tmp:
+            conditions.to_parquet(tmp, index=False)
+        last = conditions
+    return dg.MaterializeResult(metadata={
+        "reefs": len(last), "reefs_with_cells_inside": int((last["cells"] > 0).sum()),
+        "preview": dg.MetadataValue.md(last.head(10).round(3).to_markdown(index=False))})
+
+
+@dg.asset(group_name=GROUP, partitions_def=daily_partitions, backfill_policy=SINGLE_RUN, deps=[reef_conditions],
+          kinds={"postgres", "sqlite"}, owners=OWNERS, code_version="1",
+          automation_condition=dg.AutomationCondition.eager(),
+          description="Reef health scores and anomalies, upserted into the database keyed on (date, reef_id): "
+                      "re-running a day never duplicates or loses rows.")
+def health_scores(context: dg.AssetExecutionContext, reef_health: ReefHealthResource) -> dg.MaterializeResult:
+    engine = reef_health.engine()
+    cfg = reef_health.score_config()
+    written, frames = 0, []
+    for key in run_partition_keys(context):
+        scored = score_frame(pd.read_parquet(conditions_path(reef_health, key)), cfg)
+        written += upsert_scores(engine, scored)
+        frames.append(scored)
+    last = frames[-1]
+    digest = hashlib.sha256(pd.util.hash_pandas_object(last.drop(columns=["date"]), index=False).values.tobytes()).hexdigest()
+    return dg.MaterializeResult(
+        metadata={"rows_upserted": written, "method": cfg.method, "anomalies": int(last["anomaly"].sum()),
+                  "mean_score": round(float(last["score" if cfg.method == "reference" else "stress_score"].mean()), 2),
+                  "database": engine.url.render_as_string(hide_password=True).split("?")[0]},
+        data_version=dg.DataVersion(digest))
+
+
+reef_health_daily = dg.define_asset_job(
+    "reef_health_daily", selection=dg.AssetSelection.groups(GROUP), partitions_def=daily_partitions,
+    tags={"ocean_assets/main_job": "reef_health"},
+    description="Reef polygons, CRW grids, conditions and scores for one day (acidity must exist).")
