@@ -73,10 +73,10 @@ def retention_status(engine: Engine) -> dict[str, Any]:
     with engine.connect() as conn:
         total, first, last = conn.execute(select(func.count(), func.min(ReefHealthScore.date),
                                                  func.max(ReefHealthScore.date))).one()
-        archives = conn.execute(select(RetentionArchive).order_by(RetentionArchive.first_date)).scalars().all()
+        archives = conn.execute(select(RetentionArchive.__table__).order_by(RetentionArchive.first_date)).mappings().all()
     return {"rows": total, "first_date": str(first) if first else None, "last_date": str(last) if last else None,
-            "archives": [{"first_date": str(a.first_date), "last_date": str(a.last_date), "rows": a.rows,
-                          "path": a.path} for a in archives]}
+            "archives": [{"first_date": str(a["first_date"]), "last_date": str(a["last_date"]), "rows": a["rows"],
+                          "path": a["path"]} for a in archives]}
 
 
 def archive_older_than(engine: Engine, days: int, directory: Path, today: dt.date) -> dict[str, Any]:
