@@ -122,7 +122,8 @@ def celery_workers(n: int, queue: str, tag: str, config: Path, env: dict[str, st
             conn.default_channel.queue_delete(queue)
 
 
-def test_celery_range_run_on_postgres_materializes_each_partition_once(broker_url, pg_home, data_root, tmp_path):
+def test_celery_range_run_on_postgres_materializes_each_partition_once(broker_url, pg_home, data_root, tmp_path,
+                                                                       monkeypatch):
     home, pg_url = pg_home
     uid = uuid.uuid4().hex[:10]
     queue = f"oa-test-{uid}"
@@ -139,12 +140,9 @@ def test_celery_range_run_on_postgres_materializes_each_partition_once(broker_ur
             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
-    os.environ["DAGSTER_PG_URL"] = pg_url  # for the instance below; the fixture env is per test
-    try:
-        with dg.DagsterInstance.from_config(str(home)) as instance:
-            _assert_recorded(instance, uid)
-    finally:
-        os.environ.pop("DAGSTER_PG_URL", None)
+    monkeypatch.setenv("DAGSTER_PG_URL", pg_url)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        _assert_recorded(instance, uid)
 
 
 def _assert_recorded(instance: dg.DagsterInstance, uid: str) -> None:
