@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +22,6 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-import sqlalchemy as sa
 import yaml
 from celery import Celery
 
@@ -54,26 +52,6 @@ def broker_url() -> str:
             pytest.fail("RabbitMQ on 127.0.0.1:5672 is required in CI")
         pytest.skip("RabbitMQ is not running on 127.0.0.1:5672")
     return BROKER
-
-
-@pytest.fixture
-def pg_home(postgres_url: str, tmp_path: Path):
-    """A DAGSTER_HOME with deploy/dagster-postgres.yaml on a fresh, uniquely named database."""
-    name = f"oa_celery_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    home = tmp_path / "pg_home"
-    home.mkdir()
-    shutil.copy(DEPLOY / "dagster-postgres.yaml", home / "dagster.yaml")
-    try:
-        yield home, postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def _celery_config(queue: str, path: Path) -> Path:

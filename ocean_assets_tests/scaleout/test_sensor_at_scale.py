@@ -23,10 +23,17 @@ def _evaluate(instance: dg.DagsterInstance, product: str, day: str, passed: bool
         severity=dg.AssetCheckSeverity.ERROR))
 
 
-@pytest.fixture
-def history() -> dg.DagsterInstance:
-    """A non-sharded event log (as PostgreSQL) with 30 days x 4 products, day 7 of sst failing."""
-    instance = dg.DagsterInstance.ephemeral()
+@pytest.fixture(params=["memory", "postgres"])
+def history(request, monkeypatch) -> dg.DagsterInstance:
+    """A non-sharded event log (in-memory SQLite, or PostgreSQL as deployed) with 30 days x 4
+    products, day 7 of sst failing its integrity check."""
+    if request.param == "memory":
+        instance = dg.DagsterInstance.ephemeral()
+    else:
+        home, url = request.getfixturevalue("pg_home")
+        monkeypatch.setenv("DAGSTER_PG_URL", url)
+        instance = dg.DagsterInstance.from_config(str(home))
+        request.addfinalizer(instance.dispose)
     assert not instance.event_log_storage.is_run_sharded
     for product in PRODUCTS:
         for day in DAYS:
