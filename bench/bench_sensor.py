@@ -11,13 +11,18 @@ the steady tick.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import io
+import os
 import pstats
+import shutil
 import statistics
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import dagster as dg
 
@@ -27,6 +32,7 @@ from ocean_assets.core.ocean.paths import PRODUCTS
 from ocean_assets.defs.ocean.resources import OceanResource
 from ocean_assets.defs.ocean.sensors import ocean_availability_sensor, ocean_recovery_sensor
 from ocean_assets.partitions import DAILY_START
+from ocean_assets.settings import PROJECT_ROOT
 
 
 def tick_ms(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, defs: dg.Definitions,
@@ -57,8 +63,39 @@ def record_partitions(instance: dg.DagsterInstance, keys: list[str], fail_every:
     return failed
 
 
-def _instance(storage: str) -> dg.DagsterInstance:
-    return dg.DagsterInstance.ephemeral() if storage == "memory" else dg.DagsterInstance.get()
+@contextlib.contextmanager
+def _instance(storage: str, pg_url: str) -> Iterator[dg.DagsterInstance]:
+    if storage == "memory":
+        yield dg.DagsterInstance.ephemeral()
+    elif storage == "sqlite":
+        with dg.DagsterInstance.get() as instance:
+            yield instance
+    else:
+        with _throwaway_postgres(pg_url) as home, dg.DagsterInstance.from_config(str(home)) as instance:
+            yield instance
+
+
+@contextlib.contextmanager
+def _throwaway_postgres(server_url: str) -> Iterator[Path]:
+    """deploy/dagster-postgres.yaml on a new database (dropped afterwards) in DAGSTER_HOME."""
+    import sqlalchemy as sa
+
+    name = f"oa_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    home = Path(os.environ["DAGSTER_HOME"])
+    shutil.copy(PROJECT_ROOT / "deploy" / "dagster-postgres.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_PG_URL"] = server_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield home
+    finally:
+        os.environ.pop("DAGSTER_PG_URL", None)
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
 
 
 def profile(fn: Callable[[], object], top: int = 12) -> str:
@@ -75,8 +112,11 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench sensor")
     parser.add_argument("--partitions", type=int, default=2_500,
                         help="days per product (default: 4 products x 2 500 = 10 000 partitions known)")
-    parser.add_argument("--storage", choices=("memory", "sqlite"), default="memory",
-                        help="event log: in-memory SQLite (fast to fill) or the SQLite files of DAGSTER_HOME")
+    parser.add_argument("--storage", choices=("memory", "sqlite", "postgres"), default="memory",
+                        help="event log: in-memory SQLite (fast to fill), the SQLite files of DAGSTER_HOME, "
+                             "or PostgreSQL (a throwaway database on --pg-url; ~10 ms per recorded event)")
+    parser.add_argument("--pg-url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/test",
+                        help="server for --storage postgres (a database is created and dropped)")
     parser.add_argument("--fail-every", type=int, default=100, help="every Nth integrity check fails")
     parser.add_argument("--repeat", type=int, default=5, help="ticks per measurement (median)")
     parser.add_argument("--profile", action="store_true", help="profile the steady recovery tick")
@@ -87,7 +127,7 @@ def main(argv: list[str]) -> None:
     defs = load_definitions()
     start = dt.date.fromisoformat(DAILY_START)
     keys = [(start + dt.timedelta(days=i)).isoformat() for i in range(args.partitions)]
-    with scratch_env(), _instance(args.storage) as instance:
+    with scratch_env(), _instance(args.storage, args.pg_url) as instance:
         base_avail, _ = tick_ms(ocean_availability_sensor, instance, defs, None, args.repeat)
         base_rec, _ = tick_ms(ocean_recovery_sensor, instance, defs, None, args.repeat)
 
