@@ -32,7 +32,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 BROKER = os.environ.get("OCEAN_ASSETS_TEST_BROKER", "pyamqp://guest:guest@127.0.0.1:5672//")
 DEPLOY = PROJECT_ROOT / "deploy"
 BIN = Path(sys.executable).parent
-DAYS = ["2024-03-04", "2024-03-05", "2024-03-06"]
+DAYS = ["2024-03-04", "2024-03-05", "2024-03-06"]  # one single-run backfill over the range
+SINGLE_DAY = "2024-03-07"                          # then one ordinary single-partition run
 WORKERS = 2
 RUN_TIMEOUT = 150
 
@@ -100,8 +101,8 @@ def celery_workers(n: int, queue: str, tag: str, config: Path, env: dict[str, st
             conn.default_channel.queue_delete(queue)
 
 
-def test_celery_range_run_on_postgres_materializes_each_partition_once(broker_url, pg_home, data_root, tmp_path,
-                                                                       monkeypatch):
+def test_celery_runs_on_postgres_materialize_each_partition_once(broker_url, pg_home, data_root, tmp_path,
+                                                                  monkeypatch):
     home, pg_url = pg_home
     uid = uuid.uuid4().hex[:10]
     queue = f"oa-test-{uid}"
@@ -110,13 +111,14 @@ def test_celery_range_run_on_postgres_materializes_each_partition_once(broker_ur
            "DAGSTER_CELERY_BROKER_URL": broker_url, "OCEAN_ASSETS_DATA_ROOT": str(data_root),
            "OCEAN_ASSETS_MODE": "demo", "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
            "PYTHONPATH": str(PROJECT_ROOT)}
-    tags = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]}
+    range_tags = {"dagster/asset_partition_range_start": DAYS[0], "dagster/asset_partition_range_end": DAYS[-1]}
     with celery_workers(WORKERS, queue, uid, config, env, tmp_path):
-        run = subprocess.run(
-            [str(BIN / "dagster"), "job", "execute", "-f", str(DEPLOY / "celery_definitions.py"),
-             "-j", "ocean_daily_celery", "-c", str(config), "--tags", json.dumps(tags)],
-            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        for tags in (range_tags, {"dagster/partition": SINGLE_DAY}):
+            run = subprocess.run(
+                [str(BIN / "dagster"), "job", "execute", "-f", str(DEPLOY / "celery_definitions.py"),
+                 "-j", "ocean_daily_celery", "-c", str(config), "--tags", json.dumps(tags)],
+                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+            assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
     monkeypatch.setenv("DAGSTER_PG_URL", pg_url)
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -128,8 +130,8 @@ def _assert_recorded(instance: dg.DagsterInstance, uid: str) -> None:
 
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     records = instance.get_run_records()
-    assert len(records) == 1 and records[0].dagster_run.status == dg.DagsterRunStatus.SUCCESS
-    run_id = records[0].dagster_run.run_id
+    assert len(records) == 2 and all(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in records)
+    days = [*DAYS, SINGLE_DAY]
 
     graph = load_definitions().resolve_asset_graph()
     assets = dg.AssetSelection.groups("ocean").resolve(graph)
@@ -137,17 +139,18 @@ def _assert_recorded(instance: dg.DagsterInstance, uid: str) -> None:
     for key in assets:  # every partition materialized exactly once
         mats = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key), limit=100).records
         counts = Counter(r.asset_materialization.partition for r in mats)
-        assert counts == Counter(DAYS), f"{key.to_user_string()}: {dict(counts)}"
+        assert counts == Counter(days), f"{key.to_user_string()}: {dict(counts)}"
     checks = [c for c in graph.asset_check_keys if c.asset_key in assets]
     partitioned = [c for c in checks if graph.get_check_spec(c).partitions_def is not None]
     info = instance.event_log_storage.get_asset_check_partition_info(partitioned)
-    assert {(i.check_key, i.partition_key) for i in info} == {(c, d) for c in partitioned for d in DAYS}
+    assert {(i.check_key, i.partition_key) for i in info} == {(c, d) for c in partitioned for d in days}
 
-    # the steps really ran in the celery workers, and on both of them
-    hosts = Counter()
-    for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-        meta = event.dagster_event.engine_event_data.metadata
-        if "Celery worker" in meta:
-            hosts[meta["Celery worker"].value] += 1
-    assert sum(hosts.values()) >= len(assets), hosts
-    assert len(hosts) == WORKERS and all(uid in h for h in hosts), hosts
+    # the steps of each run really ran in the celery workers, and on both of them
+    for record in records:
+        hosts = Counter()
+        for event in instance.all_logs(record.dagster_run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+            meta = event.dagster_event.engine_event_data.metadata
+            if "Celery worker" in meta:
+                hosts[meta["Celery worker"].value] += 1
+        assert sum(hosts.values()) >= len(assets), hosts
+        assert len(hosts) == WORKERS and all(uid in h for h in hosts), hosts
