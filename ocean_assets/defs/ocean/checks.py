@@ -8,6 +8,7 @@ import dagster as dg
 
 from ocean_assets.core.ocean import validate as rules
 from ocean_assets.core.ocean.catalogue import DATASET_CONFIG, validate_product_config
+from ocean_assets.core.ocean.chunked import validate_file_auto
 from ocean_assets.core.ocean.paths import PRODUCTS, product_path, texture_path
 from ocean_assets.core.ocean.texture import texture_outcomes
 from ocean_assets.core.outcome import ok
@@ -31,8 +32,9 @@ def build_file_checks(product: str) -> dg.AssetChecksDefinition:
     def evaluate(context, key: str):  # noqa: ANN001
         ocean: OceanResource = context.resources.ocean
         spec = ocean.product(product)
-        outcomes = rules.validate_file(product_path(ocean.data_root(), product, key), spec,
-                                       dt.date.fromisoformat(key))
+        # in memory, or in dask latitude bands when the day exceeds OCEAN_ASSETS_MEMORY_BUDGET_MB
+        outcomes = validate_file_auto(product_path(ocean.data_root(), product, key), spec,
+                                      dt.date.fromisoformat(key))
         return {o.rule: o for o in outcomes}
 
     return partitioned_checks(
