@@ -16,11 +16,19 @@ import click
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 def api(host: str, port: int) -> None:
     """Serve the read-only reef health API (+ /metrics) over DATABASE_URL (default: the embedded SQLite)."""
+    import os
+
     import uvicorn
 
     from ocean_assets.api.app import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    lag = None
+    if os.environ.get("DAGSTER_HOME"):  # lag per daily asset in /metrics, from the Dagster instance
+        from ocean_assets.api.lag import cached_lag_source
+        from ocean_assets.cli._common import load_definitions
+
+        lag = cached_lag_source(load_definitions)
+    uvicorn.run(create_app(lag_source=lag), host=host, port=port, log_level="info")
 
 
 @click.command("dashboard")

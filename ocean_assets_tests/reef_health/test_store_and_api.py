@@ -115,3 +115,19 @@ def test_retention_refuses_to_delete_unarchived(engine, db_url, tmp_path, monkey
     assert deleted.exit_code == 0 and "deleted 25 row(s)" in deleted.output and count(engine) == 25
     status = runner.invoke(cli, ["retention", "--status"], catch_exceptions=False)
     assert '"rows": 25' in status.output and "csv.gz" in status.output
+
+
+def test_asset_lag_metric_from_the_instance(instance, tmp_path):
+    import dagster as dg
+
+    from ocean_assets.api.lag import asset_lag_seconds
+    from ocean_assets.cli._common import load_definitions
+
+    defs = load_definitions()
+    defs.resolve_job_def("ocean_daily").execute_in_process(
+        instance=instance, partition_key="2024-03-05", asset_selection=[dg.AssetKey("acidity")])
+    now = dt.datetime(2024, 3, 8, 12, tzinfo=dt.UTC)  # partitions through 2024-03-07 should exist
+    lags = asset_lag_seconds(instance, defs, now)
+    assert lags == {"acidity": 2 * 86400.0}
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'lag.db'}", lag_source=lambda: lags))
+    assert 'ocean_assets_asset_lag_seconds{asset="acidity"} 172800.0' in client.get("/metrics").text
