@@ -15,9 +15,6 @@ MAIN_JOB_TAG = "ocean_assets/main_job"
 # Domains run in this order: later ones read earlier ones' outputs (reef_health reads acidity).
 DOMAIN_ORDER = ("ocean", "conus404", "ship_chips", "reef_health", "raw_zone", "platform")
 
-# Main jobs partitioned per file, not per day: how to find the day's partitions ("module:function").
-DYNAMIC_PREPARERS = {"raw_zone": "ocean_assets.defs.raw_zone.sensors:prepare_day"}
-
 
 def load_definitions() -> dg.Definitions:
     from ocean_assets.definitions import defs

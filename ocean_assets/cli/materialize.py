@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from ocean_assets.cli._common import (
-    DYNAMIC_PREPARERS,
     MAIN_JOB_TAG,
     clamp_partition,
     get_instance,
@@ -72,9 +71,6 @@ def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
         raise click.ClickException(f"no daily job matches domains {list(domains)}")
     failures = 0
     for job in jobs:
-        if isinstance(job.partitions_def, dg.DynamicPartitionsDefinition):
-            failures += _run_dynamic(job, instance, day, console)
-            continue
         key, moved = clamp_partition(job.partitions_def, day)
         note = f" (nearest partition to {day}: this archive ends earlier)" if moved else ""
         console.rule(f"{job.tags[MAIN_JOB_TAG]}: {job.name} partition {key}{note}")
@@ -98,28 +94,6 @@ def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
                     err = event.event_specific_data.error
                     console.print(f"[red]{event.step_key}:[/red] {escape(_root_cause(err))}")
     sys.exit(1 if failures else 0)
-
-
-def _run_dynamic(job: dg.JobDefinition, instance: dg.DagsterInstance, day, console: Console) -> int:  # noqa: ANN001
-    """Jobs partitioned per file (raw_zone): prepare the day's files, then one run per pending file."""
-    import importlib
-
-    module, func = DYNAMIC_PREPARERS[job.tags[MAIN_JOB_TAG]].split(":")
-    keys = getattr(importlib.import_module(module), func)(instance, day)
-    console.rule(f"{job.tags[MAIN_JOB_TAG]}: {job.name}, {len(keys)} new or changed file(s) for {day}")
-    rows, failed = [], 0
-    for key in keys:
-        result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False,
-                                        run_config=QUIET_LOGS)
-        rows.extend(check_rows(result))
-        failed += not result.success
-    table = Table("asset", "check", "partition", "result", "message")
-    for row in rows:
-        table.add_row(str(row["asset"]), str(row["check"]), str(row["partition"]), _status(row),
-                      escape(str(row["message"])[:110]))
-    console.print(table)
-    console.print(f"{len(keys)} run(s), {failed} failed, {sum(bool(r['passed']) for r in rows)}/{len(rows)} checks passed")
-    return 1 if failed else 0
 
 
 def register(cli: click.Group) -> None:

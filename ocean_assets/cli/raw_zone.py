@@ -1,146 +1,162 @@
-"""``ocean-assets raw-zone``: status, rollback, reprocess, archive and demo data for the migration."""
+"""``ocean-assets raw-zone ...``: status, rollback, reprocess and archive of the raw-zone migration."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import sys
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from ocean_assets.config import ConfigError, load_config
+from ocean_assets.core.raw_zone.archive import archive_year
+from ocean_assets.core.raw_zone.backups import BackupError, list_backups, rollback
+from ocean_assets.core.raw_zone.preflight import (
+    PreflightError,
+    check_disk,
+    check_no_other_migration,
+)
+from ocean_assets.core.raw_zone.status import zone_status
+from ocean_assets.core.raw_zone.zones import Zones, scan_raw
+from ocean_assets.settings import get_settings
 
-def _console() -> Console:
-    return Console(width=None if sys.stdout.isatty() else 140)
+JOB = "raw_zone_daily"
+ASSET = "validated_funding_files"
 
 
-def _resource():  # noqa: ANN202
-    from ocean_assets.defs.raw_zone.resources import RawZoneResource
+def _zones() -> Zones:
+    return Zones(get_settings().data_root)
 
-    return RawZoneResource()
+
+def _active_runs() -> list[str]:
+    import dagster as dg
+
+    from ocean_assets.cli._common import get_instance
+
+    runs = get_instance().get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+    key = dg.AssetKey(ASSET)
+    return [r.run_id for r in runs
+            if r.job_name == JOB or (r.asset_selection and key in r.asset_selection)]
+
+
+def _preflight(zones: Zones) -> None:
+    try:
+        fraction = load_config("raw_zone").get("preflight", {}).get("min_free_fraction", 0.2)
+        check_disk(zones.data_root, float(fraction))
+        check_no_other_migration(_active_runs())
+    except (PreflightError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
 
 
 @click.group("raw-zone")
 def raw_zone() -> None:
-    """Operate the raw -> validated funding-file migration."""
+    """Raw -> validated migration of funding files: status, rollback, reprocess, archive."""
 
 
 @raw_zone.command("status")
-@click.option("--json", "as_json", is_flag=True)
-def status_cmd(as_json: bool) -> None:
-    """Counts and disk use per zone, quarantined files with reasons, backups available."""
-    from ocean_assets.core.raw_zone.operations import status
-
-    info = status(_resource().zones())
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def status(as_json: bool) -> None:
+    """Counts per source and zone, quarantine reasons, backups and disk use."""
+    info = zone_status(_zones())
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
-    console = _console()
-    table = Table("zone", "files", "MB")
-    for zone in ("raw", "validated", "quarantine", "backups", "archive"):
-        table.add_row(zone, str(info[zone]["files"]), f"{info[zone]['bytes'] / 1e6:.2f}")
+    console = Console()
+    table = Table("source", "raw", "validated", "quarantine", title="raw zone")
+    for source in info["sources"]:
+        table.add_row(source, *(str(info[z].get(source, 0)) for z in ("raw", "validated", "quarantine")))
     console.print(table)
-    for reason in info["quarantine_reasons"]:
-        console.print(f"  quarantined {reason['key']}: {escape(reason['reason'])}")
-    console.print(f"backups: {', '.join(info['backups_available']) or 'none'}; "
-                  f"disk free {info['disk_free_fraction']:.1%}")
+    rules = ", ".join(f"{k}: {v}" for k, v in info["quarantine_rules"].items()) or "none"
+    console.print(f"quarantine reasons: {rules}")
+    for failure in info["failures"][:10]:
+        console.print(f"  [red]{failure['file']}[/red]: {failure['first_problem']}")
+    console.print(f"backups: {info['backups']['count']} (latest {info['backups']['latest']}); "
+                  f"archived files: {info['archived_files']}")
+    disk = ", ".join(f"{k} {_size(v)}" for k, v in info["disk_bytes"].items())
+    console.print(f"disk use: {disk}; free: {info['free_fraction']:.1%}")
 
 
 @raw_zone.command("rollback")
-@click.option("--to", "to", required=True, help="Backup timestamp (see `raw-zone status`).")
-def rollback_cmd(to: str) -> None:
-    """Restore the validated files saved in backup TO (byte-identical); the replaced ones are backed up."""
-    from ocean_assets.core.raw_zone.operations import rollback
-
+@click.option("--to", "stamp", required=True, help="Backup timestamp (see `raw-zone backups`).")
+def rollback_cmd(stamp: str) -> None:
+    """Restore validated files from backup set TIMESTAMP (files it overwrites are backed up)."""
+    zones = _zones()
+    _preflight(zones)
     try:
-        result = rollback(_resource().zones(), to, dt.datetime.now(dt.UTC))
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"restored {len(result.restored)} file(s) from {to}: {', '.join(result.restored)}")
-    if result.saved_as:
-        click.echo(f"the replaced versions were backed up as {result.saved_as} (roll back to it to undo)")
+        restored = rollback(zones, stamp)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for item in restored:
+        note = f" (previous copy kept in backup {item.safety_backup})" if item.safety_backup else ""
+        click.echo(f"restored {item.relpath} sha256 {item.sha256[:12]}{note}")
+    click.echo(f"{len(restored)} file(s) restored from {stamp}")
+
+
+@raw_zone.command("backups")
+def backups_cmd() -> None:
+    """List backup timestamps, oldest first."""
+    stamps = list_backups(_zones())
+    click.echo("\n".join(stamps) if stamps else "no backups yet")
 
 
 @raw_zone.command("archive")
 @click.option("--year", type=click.IntRange(1900, 2200), required=True)
-def archive_cmd(year: int) -> None:
-    """Move raw files of YEAR that were already migrated to raw/_archive/YEAR/ and log it."""
-    from ocean_assets.core.raw_zone.operations import archive_year
-
-    r = _resource()
-    entry = archive_year(r.zones(), year, r.patterns(), dt.datetime.now(dt.UTC))
-    click.echo(f"archived {len(entry['moved'])} file(s) of {year}; "
-               f"{len(entry['not_migrated'])} not yet migrated were left in place")
-
-
-@raw_zone.command("demo-data")
-@click.option("--date", "date_", required=True, help="Arrival day of the generated files.")
-def demo_data_cmd(date_: str) -> None:
-    """Write the demo generator's funding files for one day into the raw zone."""
-    from ocean_assets.cli._common import parse_date
-    from ocean_assets.sources.raw_zone.demo import DemoRawFiles
-
-    r = _resource()
-    demo = r.config().get("demo", {})
-    paths = DemoRawFiles(list(demo.get("sources", [])), int(demo.get("files_per_day", 3))).deliver(
-        r.zones(), parse_date(date_))
-    click.echo(f"{len(paths)} file(s) in {r.zones().raw}")
+@click.option("--dry-run", is_flag=True, help="Only list what would move.")
+def archive_cmd(year: int, dry_run: bool) -> None:
+    """Move YEAR's already-migrated raw files to raw/_archive/YEAR/ and log it."""
+    zones = _zones()
+    if not dry_run:
+        _preflight(zones)
+    result = archive_year(zones, year, dry_run=dry_run)
+    verb = "would move" if dry_run else "moved"
+    for item in result.moved:
+        click.echo(f"{verb} {item['file']} -> {item['to']}")
+    for relpath in result.kept:
+        click.echo(f"kept {relpath} (not migrated yet)")
+    click.echo(f"{len(result.moved)} file(s) {verb}, {len(result.kept)} kept"
+               + ("" if dry_run or not result.moved else f"; logged in {zones.archive_log}"))
 
 
 @raw_zone.command("reprocess")
-@click.option("--source", help="Only this source's files.")
-@click.option("--all", "all_files", is_flag=True, help="Every raw file, even ones already migrated.")
-def reprocess_cmd(source: str | None, all_files: bool) -> None:
-    """Re-run files through the migration (e.g. after the rules changed), through Dagster in-process.
+@click.option("--source", "sources", multiple=True, help="Only files of this source (repeatable).")
+def reprocess(sources: tuple[str, ...]) -> None:
+    """Re-validate raw files already migrated (after rule changes), in one range run."""
+    import dagster as dg
 
-    Without --all: files that are new, changed or quarantined. With --all: every file.
-    """
     from ocean_assets.cli._common import get_instance, load_definitions
-    from ocean_assets.cli._progress import progress
-    from ocean_assets.cli.materialize import QUIET_LOGS
-    from ocean_assets.core.raw_zone.zones import file_key, scan_raw
-    from ocean_assets.defs.raw_zone.assets import raw_files
-    from ocean_assets.defs.raw_zone.sensors import pending_files
 
-    r = _resource()
-    zones = r.zones()
-    instance = get_instance()
-    if all_files:
-        keys = [file_key(zones, p) for p in scan_raw(zones, r.patterns())]
-    else:
-        keys = sorted({k for k, _ in pending_files(instance, r)}
-                      | {file_key(zones, p) for p in scan_raw(zones, r.patterns()) if zones.reason_file(file_key(zones, p)).exists()})
-    if source:
-        keys = [k for k in keys if k.split("/")[0] == source]
-    if not keys:
-        click.echo("nothing to reprocess")
-        return
-    known = set(instance.get_dynamic_partitions(raw_files.name))
-    if new := [k for k in keys if k not in known]:
-        instance.add_dynamic_partitions(raw_files.name, new)
-    job = load_definitions().resolve_job_def("raw_zone_migrate")
-    outcomes: dict[str, int] = {}
-    failed = []
-    with progress(len(keys), "reprocessing", enabled=sys.stderr.isatty()) as advance:
-        for key in keys:
-            result = job.execute_in_process(instance=instance, partition_key=key, raise_on_error=False,
-                                            run_config=QUIET_LOGS)
-            if not result.success:
-                failed.append(key)
-            else:
-                mat = result.asset_materializations_for_node("validated_funding")[0]
-                outcome = mat.metadata["outcome"].value
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            advance()
-    table = Table("outcome", "files")
-    for outcome, count in sorted(outcomes.items()):
-        table.add_row(outcome, str(count))
-    if failed:
-        table.add_row("[red]run failed[/red]", str(len(failed)))
-    _console().print(table)
-    sys.exit(1 if failed else 0)
+    zones = _zones()
+    files = scan_raw(zones, sources=set(sources) or None)
+    if not files:
+        raise click.ClickException(f"no raw files{' for ' + ', '.join(sources) if sources else ''}")
+    _preflight(zones)
+    days = sorted({f.arrival for f in files})
+    job = load_definitions().resolve_job_def(JOB)
+    result = job.execute_in_process(
+        instance=get_instance(),
+        asset_selection=[dg.AssetKey(ASSET)],
+        run_config={"ops": {ASSET: {"config": {"force": True, "sources": list(sources)}}}},
+        tags={"dagster/asset_partition_range_start": days[0],
+              "dagster/asset_partition_range_end": days[-1]},
+        raise_on_error=False,
+    )
+    mats = [e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
+    meta = mats[0].event_specific_data.materialization.metadata if mats else {}
+    counts = {k: getattr(meta.get(k), "value", 0) for k in
+              ("migrated", "replaced", "unchanged", "quarantined")}
+    click.echo(f"reprocessed {len(files)} file(s) over {days[0]}..{days[-1]}: {counts}")
+    if not result.success:
+        errors = [e.event_specific_data.error.message.strip() for e in result.all_events
+                  if e.event_type_value == "STEP_FAILURE" and e.event_specific_data.error]
+        raise click.ClickException("reprocess failed: " + ("; ".join(errors) or "see the run log"))
 
 
 def register(cli: click.Group) -> None:

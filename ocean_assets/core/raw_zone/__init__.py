@@ -1,1 +1,1 @@
-"""raw_zone logic: funding-file validation, checksummed migration, backups, rollback and archive."""
+"""raw_zone: raw -> validated migration of funding files (pure logic, no Dagster)."""

@@ -1,128 +1,110 @@
-"""Migrating one raw file: validate, then copy into validated (or quarantine) with checksum
-verification at the write, backing up whatever it replaces. Nothing half-written, nothing lost."""
+"""Migrating one raw file: validate, then copy into validated (backing up what it replaces) or
+into quarantine with a machine-readable reason. Each call is idempotent."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import errno
-import fcntl
 import json
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ocean_assets.core.io import atomic_path, atomic_write_text, sha256_bytes, sha256_file
-from ocean_assets.core.raw_zone.validation import ValidationReport, validate_file_bytes
-from ocean_assets.core.raw_zone.zones import Zones
+from ocean_assets.core.io import atomic_write_text, sha256_bytes, sha256_file
+from ocean_assets.core.raw_zone.backups import backup_file
+from ocean_assets.core.raw_zone.copying import ChecksumMismatch, write_verified
+from ocean_assets.core.raw_zone.validation import validate_bytes
+from ocean_assets.core.raw_zone.zones import RawFile, Zones
 
-VALIDATED, QUARANTINED, UNCHANGED = "validated", "quarantined", "unchanged"
-
-
-class ChecksumMismatchError(OSError):
-    """What landed on disk is not what was read: the copy is discarded, the old file stays."""
-
-
-class PreflightError(RuntimeError):
-    """The migration must not start (disk nearly full, another migration running)."""
+Status = Literal["migrated", "replaced", "unchanged", "quarantined", "checksum_mismatch"]
+DONE = ("migrated", "replaced", "unchanged", "quarantined")  # the sha256 needs no further work
 
 
-@dataclass
-class MigrationResult:
-    key: str
-    outcome: str
+@dataclass(frozen=True)
+class FileOutcome:
+    relpath: str
+    arrival: str
     sha256: str
+    size_bytes: int
+    status: Status
+    zone: str  # validated | quarantine | none
     records: int = 0
-    reason: str = ""
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    backup: str | None = None
-    size_bytes: int = 0
+    problems: int = 0
+    backup: str | None = None  # backup stamp holding the file this one replaced
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def backup_stamp(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+def _same(path: Path, sha: str) -> bool:
+    return path.exists() and sha256_file(path) == sha
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    """The one place bytes hit the disk (tests replace it to simulate corruption or ENOSPC)."""
-    with path.open("wb") as fh:
-        fh.write(data)
+def _already_done(zones: Zones, raw: RawFile, sha: str) -> str | None:
+    if _same(zones.validated_path(raw.source, raw.name), sha):
+        return "validated"
+    if _same(zones.quarantine_path(raw.source, raw.name), sha) and \
+            zones.reason_path(raw.source, raw.name).exists():
+        return "quarantine"
+    return None
 
 
-def write_verified(dest: Path, data: bytes, expected_sha: str) -> None:
-    """Write through a temp file, re-read it, and rename only if its sha256 matches."""
-    with atomic_path(dest) as tmp:
-        _write_bytes(tmp, data)
-        actual = sha256_file(tmp)
-        if actual != expected_sha:
-            raise ChecksumMismatchError(
-                errno.EIO, f"checksum mismatch writing {dest.name}: expected {expected_sha[:12]}, got {actual[:12]}")
+def migrate_file(zones: Zones, raw: RawFile, schema: dict[str, Any], stamp: str,
+                 force: bool = False) -> FileOutcome:
+    """Migrate ``raw``. ``stamp`` names the backup set used if a validated file is replaced.
+
+    ``force`` re-validates content that was already migrated (rules changed: ``reprocess``).
+    """
+    data = raw.path.read_bytes()
+    sha = sha256_bytes(data)
+    base = {"relpath": raw.relpath, "arrival": raw.arrival, "sha256": sha, "size_bytes": len(data)}
+    done = _already_done(zones, raw, sha)
+    if done and not force:
+        return FileOutcome(**base, status="unchanged", zone=done, message=f"already in {done}")
+    result = validate_bytes(data, raw.path.suffix, schema, source=raw.source)
+    dest = zones.validated_path(raw.source, raw.name)
+    try:
+        if not result.valid:
+            return _quarantine(zones, raw, data, sha, result.to_dict(), stamp, base)
+        backup = None
+        if dest.exists() and sha256_file(dest) != sha:
+            backup_file(zones, stamp, raw.source, raw.name)
+            backup = stamp
+        replaced = dest.exists()
+        write_verified(dest, data, sha)
+    except ChecksumMismatch as exc:
+        return FileOutcome(**base, status="checksum_mismatch", zone="none",
+                           records=result.records, message=str(exc))
+    _clear_quarantine(zones, raw)
+    status: Status = "replaced" if backup else ("unchanged" if replaced else "migrated")
+    return FileOutcome(**base, status=status, zone="validated", records=result.records,
+                       backup=backup, message="validated")
 
 
-def backup(zones: Zones, key: str, stamp: str) -> Path:
-    """Copy the current validated file of ``key`` to ``_backups/{stamp}/{key}`` (verified)."""
-    current = zones.validated_file(key)
-    data = current.read_bytes()
-    target = zones.backups / stamp / key
-    write_verified(target, data, sha256_bytes(data))
-    return target
+def _quarantine(zones: Zones, raw: RawFile, data: bytes, sha: str, validation: dict[str, Any],
+                stamp: str, base: dict[str, Any]) -> FileOutcome:
+    write_verified(zones.quarantine_path(raw.source, raw.name), data, sha)
+    reason = {
+        "file": raw.relpath,
+        "sha256": sha,
+        "arrival": raw.arrival,
+        "quarantined_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **validation,
+    }
+    atomic_write_text(zones.reason_path(raw.source, raw.name), json.dumps(reason, indent=2))
+    backup = None
+    dest = zones.validated_path(raw.source, raw.name)
+    if _same(dest, sha):  # reprocess: content once valid fails the current rules -> out of validated
+        backup_file(zones, stamp, raw.source, raw.name)
+        dest.unlink()
+        backup = stamp
+    first = validation["problems"][0] if validation["problems"] else {"message": "invalid"}
+    return FileOutcome(**base, status="quarantined", zone="quarantine",
+                       records=validation["records"], problems=validation["total_problems"],
+                       backup=backup, message=f"{first.get('rule', '')}: {first['message']}"[:200])
 
 
-def migrate_file(zones: Zones, key: str, schema: dict[str, Any], now: dt.datetime,
-                 max_bytes: int = 100 * 2**20) -> MigrationResult:
-    raw = zones.raw_file(key)
-    size = raw.stat().st_size
-    if size > max_bytes:
-        data = b""
-        sha = sha256_file(raw)
-        report = ValidationReport(False, 0, [{"rule": "size", "record": None,
-                                              "message": f"{size} bytes exceeds the {max_bytes}-byte limit"}])
-    else:
-        data = raw.read_bytes()
-        sha = sha256_bytes(data)
-        report = validate_file_bytes(raw.name, data, schema)
-    if not report.valid:
-        if data:
-            write_verified(zones.quarantine_file(key), data, sha)
-        reason = {"key": key, "sha256": sha, "reason": report.reason(), "errors": report.errors,
-                  "quarantined_at": now.astimezone(dt.UTC).isoformat(), "schema": schema.get("$id")}
-        atomic_write_text(zones.reason_file(key), json.dumps(reason, indent=2))
-        return MigrationResult(key, QUARANTINED, sha, report.records, report.reason(), report.errors,
-                               size_bytes=size)
-    dest = zones.validated_file(key)
-    if dest.exists() and sha256_file(dest) == sha:
-        return MigrationResult(key, UNCHANGED, sha, report.records, size_bytes=size)
-    saved = backup(zones, key, backup_stamp(now)) if dest.exists() else None
-    write_verified(dest, data, sha)
-    for stale in (zones.quarantine_file(key), zones.reason_file(key)):  # it was fixed upstream
-        with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
-    return MigrationResult(key, VALIDATED, sha, report.records,
-                           backup=str(saved.relative_to(zones.data_root)) if saved else None, size_bytes=size)
-
-
-def free_fraction(path: Path) -> float:
-    usage = shutil.disk_usage(path)
-    return usage.free / usage.total
-
-
-@contextlib.contextmanager
-def preflight(zones: Zones, min_free_fraction: float, free: float | None = None) -> Iterator[None]:
-    """Refuse to run with too little free disk or while another migration holds the lock."""
-    zones.data_root.mkdir(parents=True, exist_ok=True)
-    fraction = free_fraction(zones.data_root) if free is None else free
-    if fraction < min_free_fraction:
-        raise PreflightError(f"insufficient disk space: {fraction:.1%} free under {zones.data_root}, "
-                             f"migration needs at least {min_free_fraction:.0%}")
-    lock_path = zones.data_root / ".raw_zone_migration.lock"
-    with lock_path.open("w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PreflightError("another raw-zone migration is running (lock held); try again when it ends") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _clear_quarantine(zones: Zones, raw: RawFile) -> None:
+    """A valid version supersedes an older quarantined one of the same name."""
+    for path in (zones.quarantine_path(raw.source, raw.name), zones.reason_path(raw.source, raw.name)):
+        path.unlink(missing_ok=True)

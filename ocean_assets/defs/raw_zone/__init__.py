@@ -1,1 +1,1 @@
-"""raw_zone domain: raw -> validated funding-file migration, one dynamic partition per file."""
+"""raw_zone: raw -> validated migration of funding files (assets, checks, sensor, job)."""

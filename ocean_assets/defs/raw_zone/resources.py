@@ -1,7 +1,9 @@
-"""The raw-zone resource: zones under the data root, the schema, thresholds, the file source."""
+"""The raw_zone resource: zones, schema, settings and the funding source, resolved at run time."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -10,37 +12,31 @@ from ocean_assets.config import load_config
 from ocean_assets.core.raw_zone.validation import load_schema
 from ocean_assets.core.raw_zone.zones import Zones
 from ocean_assets.settings import get_settings
-from ocean_assets.sources.raw_zone.demo import DemoRawFiles, LiveRawFiles, RawFileSource
+from ocean_assets.sources.raw_zone import FundingSource, make_source
+
+RESOURCE_KEY = "raw_zone"
 
 
 class RawZoneResource(dg.ConfigurableResource):
+    """Empty fields fall back to the environment (OCEAN_ASSETS_DATA_ROOT, OCEAN_ASSETS_MODE)."""
+
+    data_root: str = ""
     mode: str = ""
 
-    def config(self) -> dict[str, Any]:
+    def settings(self) -> dict[str, Any]:
         return load_config("raw_zone")
 
     def zones(self) -> Zones:
-        return Zones(get_settings().data_root)
+        return Zones(Path(self.data_root) if self.data_root else get_settings().data_root)
 
     def schema(self) -> dict[str, Any]:
-        return load_schema(str(get_settings().config_dir / self.config()["schema"]))
+        name = self.settings().get("schema", "funding_data_v1")
+        return load_schema(get_settings().config_dir / "schemas" / f"{name}.json")
 
-    def patterns(self) -> list[str]:
-        return list(self.config().get("file_patterns", ["*.json", "*.csv"]))
-
-    def min_free_fraction(self) -> float:
-        return float(self.config().get("min_free_disk_fraction", 0.2))
-
-    def max_file_bytes(self) -> int:
-        return int(self.config().get("max_file_bytes", 100 * 2**20))
-
-    def source(self) -> RawFileSource:
-        if (self.mode or get_settings().mode) == "live":
-            return LiveRawFiles()
-        demo = self.config().get("demo", {})
-        return DemoRawFiles(list(demo.get("sources", ["nsf_ocean"])), int(demo.get("files_per_day", 3)))
+    def source(self) -> FundingSource:
+        cfg = self.settings()
+        return make_source(self.mode or get_settings().mode, cfg.get("sources", []),
+                           cfg.get("live", {}), dict(os.environ))
 
 
-@dg.definitions
-def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"raw_zone": RawZoneResource()})
+defs = dg.Definitions(resources={RESOURCE_KEY: RawZoneResource()})

@@ -1,73 +1,87 @@
-"""The raw-zone sensor: every new or changed raw file becomes a partition and a run; a file whose
-sha256 was already migrated (the latest materialization's data version) is skipped."""
+"""The raw-zone sensor: files that are new or changed since their last migration get a run.
 
-from __future__ import annotations
+State lives in Dagster's records: each materialization of ``validated_funding_files`` carries
+``migrated_files`` ({relpath: sha256}) for its partitions. A file whose sha256 is already there
+is skipped. The cursor only caches sha256 per (path, size, mtime) to avoid re-hashing.
+"""
+
+import json
+from collections import defaultdict
 
 import dagster as dg
 
-from ocean_assets.core.io import sha256_file
-from ocean_assets.core.raw_zone.zones import file_key, scan_raw
-from ocean_assets.defs.raw_zone.assets import raw_files, validated_funding
-from ocean_assets.defs.raw_zone.resources import RawZoneResource
+from ocean_assets.core.io import sha256_bytes, sha256_file
+from ocean_assets.core.raw_zone.zones import RawFile, Zones, scan_raw
+from ocean_assets.defs.raw_zone.assets import MIGRATED_FILES, validated_funding_files
+from ocean_assets.defs.raw_zone.jobs import raw_zone_daily
+from ocean_assets.partitions import daily_partitions
+from ocean_assets.settings import get_settings
+
+MAX_ATTEMPTS = 3
 
 
-def migrated_version(instance: dg.DagsterInstance, key: str) -> str | None:
-    """The data version (raw sha256) of the latest materialization of partition ``key``."""
+def recorded_shas(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> dict[str, str]:
+    """{relpath: sha256} of the latest materialization of ``partition`` (empty if none)."""
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=validated_funding.key, asset_partitions=[key]), limit=1).records
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1).records
     if not records:
-        return None
-    return records[0].asset_materialization.tags.get("dagster/data_version")
+        return {}
+    entry = records[0].asset_materialization.metadata.get(MIGRATED_FILES)
+    return dict(entry.value) if entry is not None else {}
 
 
-def pending_files(instance: dg.DagsterInstance, raw_zone: RawZoneResource) -> list[tuple[str, str]]:
-    """(partition key, sha256) of raw files not yet migrated at their current content."""
-    zones = raw_zone.zones()
-    pending = []
-    for path in scan_raw(zones, raw_zone.patterns()):
-        key, sha = file_key(zones, path), sha256_file(path)
-        if migrated_version(instance, key) != sha:
-            pending.append((key, sha))
-    return pending
+def failed_runs(instance: dg.DagsterInstance, day: str) -> int:
+    """Failed runs of the migration job for ``day`` (a checksum mismatch or a failed pre-flight)."""
+    return instance.get_runs_count(dg.RunsFilter(
+        job_name=raw_zone_daily.name, statuses=[dg.DagsterRunStatus.FAILURE],
+        tags={"dagster/partition": day}))
 
 
-@dg.sensor(
-    target=[validated_funding],
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Registers new/changed raw files as partitions and requests their migration; "
-                "unchanged files (same sha256 as migrated) are skipped.",
-)
-def raw_zone_sensor(context: dg.SensorEvaluationContext, raw_zone: RawZoneResource):
-    limit = int(raw_zone.config().get("sensor", {}).get("max_runs_per_tick", 50))
-    pending = pending_files(context.instance, raw_zone)[:limit]
-    if not pending:
-        return dg.SkipReason("no new or changed raw files")
-    known = set(context.instance.get_dynamic_partitions(raw_files.name))
-    new_keys = sorted({k for k, _ in pending} - known)
-    return dg.SensorResult(
-        dynamic_partitions_requests=[raw_files.build_add_request(new_keys)] if new_keys else [],
-        run_requests=[dg.RunRequest(partition_key=k, run_key=f"{k}@{sha}", tags={"ocean_assets/raw_sha256": sha})
-                      for k, sha in pending],
-    )
+def _hash(raw: RawFile, cache: dict[str, list], fresh: dict[str, list]) -> str:
+    stat = raw.path.stat()
+    stamp = [stat.st_size, stat.st_mtime_ns]
+    cached = cache.get(raw.relpath)
+    sha = cached[2] if cached and cached[:2] == stamp else sha256_file(raw.path)
+    fresh[raw.relpath] = [*stamp, sha]
+    return sha
 
 
-raw_zone_migrate = dg.define_asset_job(
-    "raw_zone_migrate",
-    selection=dg.AssetSelection.groups("raw_zone"),
-    partitions_def=raw_files,
-    tags={"ocean_assets/main_job": "raw_zone"},
-    description="Migrate raw funding files (one partition per file).",
-)
+@dg.sensor(job=raw_zone_daily, minimum_interval_seconds=60,
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Scans raw/funding_sources/ and requests a migration run for each arrival "
+                       "day with new or changed files.")
+def raw_zone_new_files(context: dg.SensorEvaluationContext):
+    zones = Zones(get_settings().data_root)
+    cache = json.loads(context.cursor) if context.cursor else {}
+    fresh: dict[str, list] = {}
+    by_day: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for raw in scan_raw(zones):
+        by_day[raw.arrival].append((raw.relpath, _hash(raw, cache, fresh)))
+    first = daily_partitions.get_first_partition_key()
+    last = daily_partitions.get_last_partition_key()  # today's partition opens tomorrow
+    requests = []
+    skipped = 0
+    for day, files in sorted(by_day.items()):
+        if day < first or last is None or day > last:
+            continue
+        done = recorded_shas(context.instance, validated_funding_files.key, day)
+        pending = sorted((rel, sha) for rel, sha in files if done.get(rel) != sha)
+        skipped += len(files) - len(pending)
+        if pending:
+            failed = failed_runs(context.instance, day)
+            if failed >= MAX_ATTEMPTS:
+                context.log.warning(f"{day}: {failed} failed migration runs; not retrying "
+                                    "(fix the cause, then `ocean-assets raw-zone reprocess`)")
+                continue
+            # a new key after each failure retries the day, up to MAX_ATTEMPTS runs
+            run_key = f"{day}:{sha256_bytes(json.dumps(pending).encode())[:16]}:{failed}"
+            requests.append(dg.RunRequest(
+                run_key=run_key, partition_key=day,
+                asset_selection=[validated_funding_files.key],
+                tags={"raw_zone/pending_files": str(len(pending))}))
+    context.update_cursor(json.dumps(fresh, sort_keys=True))
+    if not requests:
+        return dg.SkipReason(f"no new or changed raw files ({skipped} already migrated)")
+    return requests
 
 
-def prepare_day(instance: dg.DagsterInstance, day, raw_zone: RawZoneResource | None = None) -> list[str]:  # noqa: ANN001
-    """For the main command: deliver the day's files (demo), register pending files, return their keys."""
-    raw_zone = raw_zone or RawZoneResource()
-    raw_zone.source().deliver(raw_zone.zones(), day)
-    keys = [k for k, _ in pending_files(instance, raw_zone)]
-    known = set(instance.get_dynamic_partitions(raw_files.name))
-    new = [k for k in keys if k not in known]
-    if new:
-        instance.add_dynamic_partitions(raw_files.name, new)
-    return keys

@@ -1,1 +1,0 @@
-"""Where raw funding files come from: upstream exports (live) or the demo generator."""

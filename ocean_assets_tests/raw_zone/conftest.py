@@ -1,0 +1,65 @@
+"""raw_zone fixtures: zones in the per-test data root, a valid record factory, plenty of disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ocean_assets.core.raw_zone import preflight
+from ocean_assets.core.raw_zone.validation import load_schema
+from ocean_assets.core.raw_zone.zones import Zones
+from ocean_assets.settings import PROJECT_ROOT
+
+
+@pytest.fixture(autouse=True)
+def plenty_of_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared machine's free space varies; tests that need a full disk patch this again."""
+    monkeypatch.setattr(preflight, "free_fraction", lambda path: 0.5)
+
+
+@pytest.fixture
+def zones(data_root: Path) -> Zones:
+    return Zones(data_root)
+
+
+@pytest.fixture
+def schema() -> dict[str, Any]:
+    return load_schema(PROJECT_ROOT / "config" / "schemas" / "funding_data_v1.json")
+
+
+def record(serial: int = 1, source: str = "nsf", **changes: Any) -> dict[str, Any]:
+    base = {
+        "id": f"NSF-2024-{serial:05d}", "source": source, "funder": "National Science Foundation",
+        "program": "Ocean Observing", "title": "Reef resilience",
+        "recipient": {"name": "Scripps Institution of Oceanography", "country": "US"},
+        "amount": 125000.0 + serial, "currency": "USD", "award_date": "2024-03-01",
+        "start_date": "2024-04-01", "end_date": "2026-03-31",
+    }
+    base.update(changes)
+    return base
+
+
+def funding_json(*records: dict[str, Any]) -> bytes:
+    return json.dumps({"schema_version": "1", "records": list(records)}).encode()
+
+
+def put_raw(zones: Zones, source: str, name: str, data: bytes) -> Path:
+    path = zones.raw / source / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def instance(tmp_path: Path):
+    """Overrides the shared fixture, whose temp_dir is not created before instance_for_test
+    writes dagster.yaml into it (FileNotFoundError)."""
+    import dagster as dg
+
+    directory = tmp_path / "instance"
+    directory.mkdir()
+    with dg.instance_for_test(temp_dir=str(directory)) as inst:
+        yield inst
