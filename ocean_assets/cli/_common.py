@@ -51,8 +51,9 @@ def yesterday() -> dt.date:
 
 def main_jobs(defs: dg.Definitions) -> list[dg.JobDefinition]:
     """The per-domain daily jobs (tagged ``ocean_assets/main_job``) in dependency order."""
-    jobs = [job for job in defs.jobs or [] if getattr(job, "tags", {}).get(MAIN_JOB_TAG)]
-    resolved = [defs.resolve_job_def(job.name) for job in jobs]
+    # a job imported by a sensor module shows up once per module that holds it: one per name
+    names = dict.fromkeys(job.name for job in defs.jobs or [] if getattr(job, "tags", {}).get(MAIN_JOB_TAG))
+    resolved = [defs.resolve_job_def(name) for name in names]
 
     def order(job: dg.JobDefinition) -> int:
         domain = job.tags.get(MAIN_JOB_TAG, "")
