@@ -31,7 +31,7 @@ def check_plausible(daily: xr.Dataset, limits: Mapping[str, Limits]) -> Outcome:
     """Every hourly value within limits, judged on the hourly extremes kept in the daily file."""
     problems: list[str] = []
     seen: dict[str, list[float]] = {}
-    for name, da in daily.data_vars.items():
+    for da in daily.data_vars.values():
         var = da.attrs.get("source_variable")
         if var not in limits or "hourly_min" not in da.attrs:
             continue
