@@ -32,7 +32,10 @@ def make_store(path: Path, start: str, days: int, grid: str) -> None:
     except ValueError:
         raise click.BadParameter(f"{grid!r}: use NYxNX (e.g. 60x80) or 'full'",
                                  param_hint="--grid") from None
-    write_store(path, day, days, shape)  # type: ignore[arg-type]
+    try:
+        write_store(path, day, days, shape)  # type: ignore[arg-type]
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
     click.echo(f"wrote {path} ({days} day(s), grid {shape[0]} x {shape[1]})")
 
 
