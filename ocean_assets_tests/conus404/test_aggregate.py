@@ -127,3 +127,4 @@ def test_demo_is_deterministic_and_full_grid_is_lazy() -> None:
     assert full["T2"].shape == (24, 1015, 1367)
     assert full["T2"].chunks == ((1,) * 24, (1015,), (1367,))
     assert full["I_ACSWDNB"].dtype == np.int32
+
