@@ -1,0 +1,1 @@
+"""conus404: hourly CONUS404 -> validated daily NetCDF + summary table (see docs/conus404.md)."""

@@ -1,0 +1,70 @@
+"""Partitioned asset checks on the daily file and the summary table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ocean_assets.core.conus404 import rules
+from ocean_assets.core.conus404.options import daily_path, summary_path
+from ocean_assets.core.conus404.summary import validate_summary
+from ocean_assets.core.outcome import Outcome, fail
+from ocean_assets.dagster_support import CheckRule, partitioned_checks
+from ocean_assets.defs.conus404.assets import conus404_daily_nc, conus404_daily_summary
+from ocean_assets.defs.conus404.resources import conus404_partitions
+from ocean_assets.settings import get_settings
+
+DAILY_RULES = [
+    CheckRule(rules.HOURS_COMPLETE, "all 24 hourly steps of the UTC day are in the source", True),
+    CheckRule(rules.PLAUSIBLE, "T2 200..340 K, precipitation >= 0, Q2 >= 0, PSFC 50-110 kPa", True),
+    CheckRule(rules.NO_ALL_NAN, "no daily field is entirely NaN", True),
+    CheckRule(rules.GRID_MATCHES, "output grid and lat/lon equal the input's", True),
+]
+SUMMARY_RULES = [CheckRule(rules.SUMMARY_SCHEMA, "summary table matches its pandera schema", True)]
+
+
+def _evaluate_daily(context, key: str) -> Mapping[str, Outcome]:
+    day = dt.date.fromisoformat(key)
+    path = daily_path(get_settings().data_root, day)
+    if not path.exists():
+        return {r.name: fail(r.name, f"{path.name} was not written") for r in DAILY_RULES}
+    resource = context.resources.conus404
+    hourly = resource.source().open_day(day)
+    with xr.open_dataset(path, engine="netcdf4") as daily:
+        daily = daily.load()
+    return {
+        rules.HOURS_COMPLETE: rules.check_hours(hourly["time"].values, day),
+        rules.PLAUSIBLE: rules.check_plausible(daily, resource.options().plausibility),
+        rules.NO_ALL_NAN: rules.check_no_all_nan(daily),
+        rules.GRID_MATCHES: rules.check_grid(daily, np.asarray(hourly["lat"].values),
+                                             np.asarray(hourly["lon"].values)),
+    }
+
+
+def _evaluate_summary(context, key: str) -> Mapping[str, Outcome]:
+    path = summary_path(get_settings().data_root, key)
+    if not path.exists():
+        return {rules.SUMMARY_SCHEMA: fail(rules.SUMMARY_SCHEMA, f"{path.name} was not written")}
+    return {rules.SUMMARY_SCHEMA: validate_summary(pd.read_parquet(path), rules.SUMMARY_SCHEMA)}
+
+
+conus404_daily_checks = partitioned_checks(
+    name="conus404_daily_checks",
+    asset=conus404_daily_nc,
+    rules=DAILY_RULES,
+    partitions_def=conus404_partitions,
+    evaluate=_evaluate_daily,
+    required_resource_keys={"conus404"},
+)
+
+conus404_summary_checks = partitioned_checks(
+    name="conus404_summary_checks",
+    asset=conus404_daily_summary,
+    rules=SUMMARY_RULES,
+    partitions_def=conus404_partitions,
+    evaluate=_evaluate_summary,
+)
