@@ -13,7 +13,7 @@ from ocean_assets.core.io import atomic_path, atomic_write_text
 from ocean_assets.core.ship_chips.chipping import SPLITS
 
 INDEX_COLUMNS = ["chip_id", "mmsi", "ship_name", "ais_time", "scene_time", "scene_id", "tile",
-                 "split", "lon", "lat", "cloud_fraction", "land_fraction", "ndwi", "gate", "path",
+                 "split", "lon", "lat", "cloud_fraction", "land_fraction", "ndwi", "gate", "path", "scene_href",
                  "day", "geometry"]
 
 

@@ -110,9 +110,9 @@ def parse_esa_kml(text: str) -> list[dict[str, Any]]:
     except ET.ParseError as exc:
         raise PlanError(f"acquisition plan is not valid KML: {exc}") from exc
     swaths = []
-    for pm in root.iter("{%s}Placemark" % KML_NS["kml"]):
+    for pm in root.iter(f"{{{KML_NS['kml']}}}Placemark"):
         data = {d.get("name"): (d.findtext("kml:value", default="", namespaces=KML_NS) or "")
-                for d in pm.iter("{%s}Data" % KML_NS["kml"])}
+                for d in pm.iter(f"{{{KML_NS['kml']}}}Data")}
         coords = pm.findtext(".//kml:Polygon//kml:coordinates", namespaces=KML_NS)
         if not coords or "ObservationTimeStart" not in data:
             continue

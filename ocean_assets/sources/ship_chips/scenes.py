@@ -18,7 +18,13 @@ from rasterio.transform import from_origin
 
 from ocean_assets.core.io import atomic_path, atomic_write_text
 from ocean_assets.core.ship_chips.settings import Aoi
-from ocean_assets.sources.ship_chips.demo_scenario import CLOUD, LAND_EDGE, RES_M, Scenario, scenario
+from ocean_assets.sources.ship_chips.demo_scenario import (
+    CLOUD,
+    LAND_EDGE,
+    RES_M,
+    Scenario,
+    scenario,
+)
 
 SCALE, OFFSET = 0.0001, -0.1
 BANDS_10M = ("blue", "green", "red", "nir")
