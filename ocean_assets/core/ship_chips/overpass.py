@@ -42,6 +42,8 @@ def _gmst(jd_ut1: float) -> float:
 
 def ground_track(tle: Sequence[str], times: Sequence[dt.datetime]) -> np.ndarray:
     """Sub-satellite lon, lat (degrees) for each time; rows of (lon, lat)."""
+    if len(tle) != 2 or not (tle[0].startswith("1 ") and tle[1].startswith("2 ")) or min(map(len, tle)) < 69:
+        raise PlanError("bad TLE: expected two 69-character lines starting with '1 ' and '2 '")
     try:
         sat = Satrec.twoline2rv(tle[0], tle[1])
     except (ValueError, IndexError) as exc:

@@ -86,7 +86,7 @@ class LiveAis:
 
 
 class DemoAis:
-    """Synthetic tracks: one report a minute per demo vessel across each window."""
+    """Synthetic tracks: one report every 10 s per demo vessel (class A under way) across each window."""
 
     def __init__(self, size_px: int = 1024, vessels: int = 9):
         self.size_px, self.vessels = size_px, vessels
@@ -96,7 +96,7 @@ class DemoAis:
         for start, end in windows:
             scen = scenario(aoi, start.date(), self.size_px, self.vessels)
             for k, v in enumerate(scen.vessels):
-                offset_s = 7 * k % 50  # reports are not aligned with the sensing time
+                offset_s = 3 * k % 10  # reports are not aligned with the sensing time
                 t = start + dt.timedelta(seconds=offset_s)
                 while t <= end:
                     dt_s = (t - scen.sensing).total_seconds()
@@ -108,5 +108,5 @@ class DemoAis:
                                  "latitude": lat, "longitude": lon, "sog": v.sog_kn, "cog": v.cog_deg,
                                  "true_heading": int(v.cog_deg), "nav_status": 5 if v.kind == "coast" else 0,
                                  "tile": aoi.tile})
-                    t += dt.timedelta(minutes=1)
+                    t += dt.timedelta(seconds=10)
         return to_frame(rows)
