@@ -25,11 +25,14 @@ def chip_format(paths: list[Path], size: int, bands: int, dtype: str = "uint16",
                 nodata: float = 0) -> Outcome:
     bad = []
     for p in paths:
-        with rasterio.open(p) as src:
-            problems = [name for name, good in (
-                ("shape", (src.height, src.width) == (size, size)), ("band count", src.count == bands),
-                ("dtype", all(d == dtype for d in src.dtypes)), ("nodata", src.nodata == nodata),
-                ("crs", src.crs is not None and src.crs.is_projected)) if not good]
+        try:
+            with rasterio.open(p) as src:
+                problems = [name for name, good in (
+                    ("shape", (src.height, src.width) == (size, size)), ("band count", src.count == bands),
+                    ("dtype", all(d == dtype for d in src.dtypes)), ("nodata", src.nodata == nodata),
+                    ("crs", src.crs is not None and src.crs.is_projected)) if not good]
+        except rasterio.errors.RasterioIOError:
+            problems = ["unreadable"]
         if problems:
             bad.append(f"{p.name}: {', '.join(problems)}")
     if bad:
@@ -41,9 +44,13 @@ def chip_centre(records: pd.DataFrame, root: Path, tol_m: float) -> Outcome:
     """The chip's centre pixel lies within ``tol_m`` of the AIS position it was cut for."""
     worst, bad = 0.0, []
     for r in records.itertuples():
-        with rasterio.open(root / r.path) as src:
-            x, y = src.xy(src.height // 2, src.width // 2, offset="ul")
-            lon, lat = to_lonlat(x, y, src.crs.to_string())
+        try:
+            with rasterio.open(root / r.path) as src:
+                x, y = src.xy(src.height // 2, src.width // 2, offset="ul")
+                lon, lat = to_lonlat(x, y, src.crs.to_string())
+        except rasterio.errors.RasterioIOError:
+            bad.append(f"{r.chip_id} (unreadable)")
+            continue
         d = haversine_m(lon, lat, r.lon, r.lat)
         worst = max(worst, d)
         if d > tol_m:
@@ -56,7 +63,10 @@ def chip_centre(records: pd.DataFrame, root: Path, tol_m: float) -> Outcome:
 def chips_are_cogs(paths: list[Path]) -> Outcome:
     bad = []
     for p in paths:
-        valid, errors, _ = cog_validate(str(p), quiet=True)
+        try:
+            valid, errors, _ = cog_validate(str(p), quiet=True)
+        except rasterio.errors.RasterioIOError:
+            valid, errors = False, ["unreadable"]
         if not valid:
             bad.append(f"{p.name}: {errors[:1]}")
     if bad:
