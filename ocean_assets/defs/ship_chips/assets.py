@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from ocean_assets.core.io import atomic_path, atomic_write_text, sha256_file
+from ocean_assets.core.retry import PermanentError
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips import layout, overpass, report, retry_store
 from ocean_assets.core.ship_chips.chipping import ChipError, match_observations, process_observation
@@ -126,7 +127,10 @@ def ais_snapshots(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsRe
         for tile, windows in _active_windows(_read_schedule(root, day), pad).items():
             if tile not in aois:
                 continue
-            frame = source.positions(aois[tile], windows)
+            try:
+                frame = source.positions(aois[tile], windows)
+            except PermanentError as exc:  # e.g. a rejected API key: retrying cannot help
+                raise dg.Failure(description=str(exc), allow_retries=False) from exc
             path = layout.ais_dir(root, day) / f"{tile}.parquet"
             _write_parquet(frame, path)
             paths.append(path)
