@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pandas as pd
 import pytest
+import yaml
 from websockets.asyncio.server import serve
 
 from ocean_assets.core.retry import PermanentError
 from ocean_assets.core.ship_chips import chipping
+from ocean_assets.settings import PROJECT_ROOT
 from ocean_assets.sources.ship_chips.ais import LiveAis
 from ocean_assets.sources.ship_chips.scenes import LiveScenes
 
@@ -98,13 +103,10 @@ def _frame(mmsi: int, lat: float, lon: float, when: str) -> dict[str, Any]:
                                            "Latitude": lat, "Longitude": lon, "UserID": mmsi}}}
 
 
-@pytest.fixture
-def ais_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+@contextlib.contextmanager
+def ws_server(frames: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """An aisstream-like websocket server on 127.0.0.1 (ephemeral port) replaying ``frames``."""
     subscriptions: list[dict[str, Any]] = []
-    frames = [_frame(244123456, 52.45, 4.42, "2026-04-10 10:39:25.26746452 +0000 UTC"),
-              _frame(244123457, 10.0, 10.0, "2026-04-10 10:39:26.1 +0000 UTC"),  # outside the box
-              {"MessageType": "ShipStaticData", "MetaData": {"MMSI": 1}, "Message": {}},
-              _frame(244123456, 52.451, 4.421, "2026-04-10 10:39:35.0 +0000 UTC")]
 
     async def handler(ws) -> None:
         sub = json.loads(await asyncio.wait_for(ws.recv(), 3))
@@ -117,33 +119,34 @@ def ais_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
             await ws.send(json.dumps(f))
         await ws.close()
 
-    ready, stop = threading.Event(), None
-    port: list[int] = []
+    ready, port = threading.Event(), []
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
 
-    def run() -> None:
-        nonlocal stop
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port.append(server.sockets[0].getsockname()[1])
+            ready.set()
+            await stop.wait()
 
-        async def main() -> None:
-            nonlocal stop
-            stop = asyncio.Event()
-            async with serve(handler, "127.0.0.1", 0) as server:
-                port.append(server.sockets[0].getsockname()[1])
-                ready.set()
-                await stop.wait()
-
-        loop = asyncio.new_event_loop()
-        loop_holder.append(loop)
-        loop.run_until_complete(main())
-
-    loop_holder: list[asyncio.AbstractEventLoop] = []
-    thread = threading.Thread(target=run, daemon=True)
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
     thread.start()
     assert ready.wait(5)
     try:
         yield f"ws://127.0.0.1:{port[0]}", subscriptions
     finally:
-        loop_holder[0].call_soon_threadsafe(stop.set)
+        loop.call_soon_threadsafe(stop.set)
         thread.join(5)
+
+
+@pytest.fixture
+def ais_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    frames = [_frame(244123456, 52.45, 4.42, "2026-04-10 10:39:25.26746452 +0000 UTC"),
+              _frame(244123457, 10.0, 10.0, "2026-04-10 10:39:26.1 +0000 UTC"),  # outside the box
+              {"MessageType": "ShipStaticData", "MetaData": {"MMSI": 1}, "Message": {}},
+              _frame(244123456, 52.451, 4.421, "2026-04-10 10:39:35.0 +0000 UTC")]
+    with ws_server(frames) as server:
+        yield server
 
 
 def test_live_ais_subscribes_to_the_tile_box_and_parses_position_reports(cfg, ais_server):
@@ -163,3 +166,40 @@ def test_live_ais_bad_key_is_a_permanent_error_without_the_key(cfg, ais_server):
     with pytest.raises(PermanentError, match="Api Key Is Not Valid") as info:
         LiveAis(url, "secret-bad-key", capture_s=5).positions(cfg.aois[0], [])
     assert "secret-bad-key" not in str(info.value)
+
+
+def _live_config(tmp_path: Path, stac_url: str, ws_url: str) -> Path:
+    raw = yaml.safe_load((PROJECT_ROOT / "config" / "ship_chips.yaml").read_text())
+    raw["stac"]["endpoint"], raw["ais"]["endpoint"] = stac_url, ws_url
+    raw["ais"]["live_capture_seconds"] = 5
+    conf = tmp_path / "live_config"
+    conf.mkdir()
+    (conf / "ship_chips.yaml").write_text(yaml.safe_dump(raw))
+    return conf
+
+
+def test_live_mode_day_runs_end_to_end_on_loopback_services(demo_day, stac_api, instance, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    """STAC API + aisstream replay of the demo vessels: the live path keeps the same 3 chips."""
+    from ocean_assets.cli._common import load_definitions
+
+    items, ais = demo_day
+    frames = [_frame(int(r.mmsi), r.latitude, r.longitude,
+                     r.time_utc.strftime("%Y-%m-%d %H:%M:%S.%f") + "00 +0000 UTC") for r in ais.itertuples()]
+    with ws_server(frames) as (ws_url, _):
+        monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(_live_config(tmp_path, stac_api[0], ws_url)))
+        monkeypatch.setenv("OCEAN_ASSETS_MODE", "live")
+        monkeypatch.setenv("AISSTREAM_API_KEY", "good-key")
+        job = load_definitions().resolve_job_def("ship_chips_daily")
+        result = job.execute_in_process(instance=instance, partition_key="2026-04-10")
+        assert result.success
+        mat = instance.get_latest_materialization_event(dg.AssetKey("ship_chips")).asset_materialization
+        assert mat.metadata["kept"].value == 3
+        # A rejected key fails the AIS step at once (no Dagster retries) and names no secret.
+        monkeypatch.setenv("AISSTREAM_API_KEY", "bad-secret")
+        bad = job.execute_in_process(instance=instance, partition_key="2026-04-10", raise_on_error=False)
+    assert not bad.success
+    failures = [e for e in bad.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert [e.step_key for e in failures] == ["ais_snapshots"]
+    assert "bad-secret" not in str(failures[0].event_specific_data.error)
+    assert not [e for e in bad.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
