@@ -164,6 +164,13 @@ def test_index_schema_rejects_duplicates_bad_splits_and_missing_files(cfg, demo_
         assert word in outcome.message
 
 
+def test_a_day_without_kept_chips_gives_a_valid_empty_index(cfg):
+    empty = idx.upsert_day(cfg.dataset_root, idx.to_geoframe(pd.DataFrame(columns=["status"]), "2026-04-10"),
+                           "2026-04-10")
+    assert len(empty) == 0 and idx.index_path(cfg.dataset_root).exists()
+    assert validation.index_valid(idx.read_index(cfg.dataset_root), cfg.dataset_root).passed
+
+
 def test_prune_removes_mismatched_chips_from_files_and_index(cfg, demo_day):
     index = _index(cfg, demo_day)
     _, ais = demo_day
