@@ -47,6 +47,27 @@ def test_tle_mode_finds_a_daytime_descending_pass(cfg):
         overpass.tle_passes({"S2X": ["garbage", "lines"]}, cfg.aois, DAY)
 
 
+@pytest.mark.parametrize("mode", ["tle", "esa_plan"])
+def test_schedule_modes_read_their_input_files_from_the_config_dir(mode, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    import yaml
+
+    from ocean_assets.defs.ship_chips.assets import schedule_for
+    from ocean_assets.defs.ship_chips.resources import ShipChipsResource
+    from ocean_assets.settings import PROJECT_ROOT
+
+    raw = yaml.safe_load((PROJECT_ROOT / "config" / "ship_chips.yaml").read_text())
+    raw["satellite_tracking"]["mode"] = mode
+    tles = raw["satellite_tracking"].pop("tle")
+    (tmp_path / "s2.tle").write_text("".join(f"{n}\n{a}\n{b}\n" for n, (a, b) in tles.items()))
+    (tmp_path / "plan.kml").write_text(KML)
+    raw["satellite_tracking"].update(tle_file="s2.tle", esa_plan="plan.kml")
+    (tmp_path / "ship_chips.yaml").write_text(yaml.safe_dump(raw))
+    monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(tmp_path))
+    sched = schedule_for(ShipChipsResource(), "2026-04-10")
+    assert len(sched) >= 1 and set(sched["source"]) == {mode} and set(sched["tile"]) == {"31UFU"}
+
+
 def test_esa_plan_kml_and_csv_keep_only_intersecting_swaths(cfg, tmp_path: Path):
     swaths = overpass.parse_esa_kml(KML)
     assert len(swaths) == 2

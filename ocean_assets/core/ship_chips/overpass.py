@@ -63,6 +63,14 @@ def ground_track(tle: Sequence[str], times: Sequence[dt.datetime]) -> np.ndarray
     return out
 
 
+def parse_tle_file(text: str) -> dict[str, list[str]]:
+    """CelesTrak's three-line format (name, line 1, line 2, ...) -> {name: [line1, line2]}."""
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) % 3:
+        raise PlanError(f"TLE file has {len(lines)} non-empty lines; expected name/line1/line2 triples")
+    return {lines[i].strip(): [lines[i + 1], lines[i + 2]] for i in range(0, len(lines), 3)}
+
+
 def tle_passes(tles: Mapping[str, Sequence[str]], aois: Iterable[Aoi], day: dt.date,
                swath_km: float = 290.0, step_s: int = 30) -> pd.DataFrame:
     """Daytime descending passes whose swath covers each AOI centre on ``day``."""

@@ -57,7 +57,12 @@ def schedule_for(env: ShipChipsResource, day: str) -> pd.DataFrame:
     mode = track.get("mode", "backfill")
     date = dt.date.fromisoformat(day)
     if mode == "tle":
-        return overpass.tle_passes(track["tle"], cfg.aois, date, float(track.get("swath_km", 290)),
+        tles = track.get("tle")
+        if track.get("tle_file"):  # e.g. a CelesTrak download kept next to the config
+            tle_path = Path(track["tle_file"])
+            tle_path = tle_path if tle_path.is_absolute() else env_config_dir() / tle_path
+            tles = overpass.parse_tle_file(tle_path.read_text())
+        return overpass.tle_passes(tles, cfg.aois, date, float(track.get("swath_km", 290)),
                                    int(track.get("step_s", 30)))
     if mode == "esa_plan":
         plan = Path(track["esa_plan"])
