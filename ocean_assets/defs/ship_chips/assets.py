@@ -1,5 +1,6 @@
 """Daily-partitioned assets: schedule -> AIS + scenes -> chips -> index -> STAC, manifest, QA."""
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -224,8 +225,11 @@ def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
     chip_bytes = sum((root / p).stat().st_size for p in kept["path"])
     cols = [c for c in ("chip_id", "status", "reason", "cloud_fraction", "land_fraction", "ndwi", "split")
             if c in allf]
+    thumbs = " ".join(f"![{p}](data:image/png;base64,{base64.b64encode(report.thumbnail_png(root / p, 64)).decode()})"
+                      for p in kept["path"].head(6))
     return dg.MaterializeResult(
-        metadata={"observations": len(allf), "kept": len(kept), "written": written,
+        metadata={**(file_metadata(paths[0], root) if len(paths) == 1 else {}),
+                  "thumbnails": dg.MetadataValue.md(thumbs or "_no kept chips_"),"observations": len(allf), "kept": len(kept), "written": written,
                   "skipped_existing": len(kept) - written,
                   "rejected_by_reason": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
                   "failed": int((allf["status"] == "failed").sum()), "chip_bytes": chip_bytes,
@@ -233,7 +237,12 @@ def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
         data_version=_version(paths))
 
 
-@dg.asset(**COMMON, deps=[ship_chips],
+# Assets rewriting dataset-wide files (index, catalog, manifest) share one pool; set its limit to 1
+# (`dagster instance concurrency set ship_chips_index 1`) so parallel partition runs never interleave.
+INDEX_POOL = "ship_chips_index"
+
+
+@dg.asset(**COMMON, deps=[ship_chips], pool=INDEX_POOL,
           description="indexes/tiles.parquet (GeoParquet of kept chips) and daily footprints GeoJSON.")
 def chip_index(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     root = ship_chips_env.dataset_root()
@@ -252,7 +261,7 @@ def chip_index(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
         data_version=dg.DataVersion(sha256_file(path)))
 
 
-@dg.asset(**COMMON, deps=[chip_index],
+@dg.asset(**COMMON, deps=[chip_index], pool=INDEX_POOL,
           description="STAC catalog (pystac) of the chips under stac/, derived_from links to scenes.")
 def stac_catalog(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
@@ -262,7 +271,7 @@ def stac_catalog(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsRes
                                 data_version=dg.DataVersion(sha256_file(catalog)))
 
 
-@dg.asset(**COMMON, deps=[chip_index], description="Dataset manifest JSON: counts and sample rows.")
+@dg.asset(**COMMON, deps=[chip_index], pool=INDEX_POOL, description="Dataset manifest JSON: counts and sample rows.")
 def dataset_manifest(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
     index = idx.read_index(root)
