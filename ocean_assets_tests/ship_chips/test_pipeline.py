@@ -57,11 +57,14 @@ def test_demo_day_materializes_with_kept_and_rejected_chips(defs, instance, data
 
     # Re-running the partition rewrites nothing it already has and leaves the index identical.
     before = idx.index_path(root).read_bytes()
+    version = instance.get_latest_materialization_event(dg.AssetKey("ship_chips")).asset_materialization.tags[
+        "dagster/data_version"]
     again = _job(defs).execute_in_process(instance=instance, partition_key=DAY)
     assert again.success
     mat = instance.get_latest_materialization_event(dg.AssetKey("ship_chips")).asset_materialization
     assert mat.metadata["skipped_existing"].value == 3 and mat.metadata["written"].value == 0
     assert idx.index_path(root).read_bytes() == before
+    assert mat.tags["dagster/data_version"] == version
 
 
 def test_range_run_checks_every_partition(defs, instance, data_root: Path):

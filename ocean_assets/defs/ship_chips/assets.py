@@ -215,7 +215,8 @@ def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
     for day in run_partition_keys(context):
         frame = chip_day(ship_chips_env, day, now)
         path = layout.records_path(root, day)
-        _write_parquet(frame, path)
+        # "existed" only describes this run; leave it out so a re-run writes identical records.
+        _write_parquet(frame.drop(columns=["existed"], errors="ignore"), path)
         paths.append(path)
         frames.append(frame)
     allf = pd.concat(frames, ignore_index=True)
