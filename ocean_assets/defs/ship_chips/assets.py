@@ -9,6 +9,7 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+import rasterio
 
 from ocean_assets.core.io import atomic_path, atomic_write_text, sha256_file
 from ocean_assets.core.retry import PermanentError
@@ -178,6 +179,14 @@ def _read_ais(root: Path, day: str) -> pd.DataFrame:
         columns=["mmsi", "time_utc", "latitude", "longitude"])
 
 
+def _thumbnail(path: Path) -> bytes | None:
+    """A quick look for metadata; an unreadable chip is left to the chip_format check to report."""
+    try:
+        return report.thumbnail_png(path, 64)
+    except (rasterio.errors.RasterioIOError, ValueError):
+        return None
+
+
 def chip_day(env: ShipChipsResource, day: str, now: dt.datetime) -> pd.DataFrame:
     """Match, gate and chip one day; failures go to the retry table. Returns the day's records."""
     cfg, root = env.config(), env.dataset_root()
@@ -226,8 +235,8 @@ def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
     chip_bytes = sum((root / p).stat().st_size for p in kept["path"])
     cols = [c for c in ("chip_id", "status", "reason", "cloud_fraction", "land_fraction", "ndwi", "split")
             if c in allf]
-    thumbs = " ".join(f"![{p}](data:image/png;base64,{base64.b64encode(report.thumbnail_png(root / p, 64)).decode()})"
-                      for p in kept["path"].head(6))
+    thumbs = " ".join(f"![{p}](data:image/png;base64,{base64.b64encode(png).decode()})"
+                      for p in kept["path"].head(6) if (png := _thumbnail(root / p)))
     return dg.MaterializeResult(
         metadata={**(file_metadata(paths[0], root) if len(paths) == 1 else {}),
                   "thumbnails": dg.MetadataValue.md(thumbs or "_no kept chips_"),"observations": len(allf), "kept": len(kept), "written": written,
