@@ -99,7 +99,7 @@ def test_chip_failures_are_recorded_and_the_sensor_requests_a_retry(defs, instan
                           resources={"ship_chips_env": ShipChipsResource()}).success
     scenes = json.loads(layout.scenes_path(data_root / "ship_chips", DAY).read_text())
     Path(scenes[0]["assets"]["nir"]["href"]).unlink()  # an unreadable band: every chip of the day fails
-    result = dg.materialize(list(defs.assets), selection=dg.AssetSelection.assets("ship_chips"),
+    result = dg.materialize(list(defs.assets), selection=dg.AssetSelection.assets("ship_chips", "qa_report"),
                             instance=instance, partition_key=DAY, resources={"ship_chips_env": ShipChipsResource()})
     assert result.success
     records = pd.read_parquet(layout.records_path(data_root / "ship_chips", DAY))
@@ -107,6 +107,8 @@ def test_chip_failures_are_recorded_and_the_sensor_requests_a_retry(defs, instan
     engine = ShipChipsResource().engine()
     fails = retry_store.failures(engine, DAY)
     assert len(fails) == 9 and all(f["retry_count"] == 1 for f in fails)
+    html = layout.qa_path(data_root / "ship_chips", DAY).read_text()
+    assert html.count("nir.tif: No such file") == 9 and "<th>failed</th><td>9</td>" in html
     # Not due yet: the sensor skips; once due it requests the partition of the job.
     ctx = dg.build_sensor_context(instance=instance, definitions=defs)
     assert isinstance(ship_chips_retry_sensor(ctx), dg.SkipReason)
