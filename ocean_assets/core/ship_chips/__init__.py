@@ -1,0 +1,1 @@
+"""Pure logic of the ship_chips domain: overpasses, chipping, gate, index, STAC, reports."""

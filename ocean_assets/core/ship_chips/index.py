@@ -1,0 +1,88 @@
+"""``tiles.parquet`` (GeoParquet of kept chips, all days) and the daily footprint GeoJSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pandera.pandas as pa
+from shapely import wkt
+
+from ocean_assets.core.io import atomic_path, atomic_write_text
+from ocean_assets.core.ship_chips.chipping import SPLITS
+
+INDEX_COLUMNS = ["chip_id", "mmsi", "ship_name", "ais_time", "scene_time", "scene_id", "tile",
+                 "split", "lon", "lat", "cloud_fraction", "land_fraction", "ndwi", "gate", "path", "scene_href",
+                 "day", "geometry"]
+
+
+def index_path(dataset_root: Path) -> Path:
+    return dataset_root / "indexes" / "tiles.parquet"
+
+
+def footprints_path(dataset_root: Path, day: str) -> Path:
+    return dataset_root / "indexes" / f"tiles_{day.replace('-', '')}.geojson"
+
+
+def to_geoframe(records: pd.DataFrame, day: str) -> gpd.GeoDataFrame:
+    """Kept chips of one day as index rows (paths relative to the dataset root)."""
+    kept = records[records["status"] == "kept"].copy() if not records.empty else records.copy()
+    if kept.empty:
+        return gpd.GeoDataFrame({c: [] for c in INDEX_COLUMNS[:-1]}, geometry=[], crs="EPSG:4326")
+    kept["gate"] = "keep"
+    kept["day"] = day
+    geometry = [wkt.loads(w) for w in kept["footprint_wkt"]]
+    return gpd.GeoDataFrame(kept[INDEX_COLUMNS[:-1]].reset_index(drop=True), geometry=geometry, crs="EPSG:4326")
+
+
+def read_index(dataset_root: Path) -> gpd.GeoDataFrame:
+    path = index_path(dataset_root)
+    if not path.exists():
+        return gpd.GeoDataFrame({c: [] for c in INDEX_COLUMNS[:-1]}, geometry=[], crs="EPSG:4326")
+    return gpd.read_parquet(path)
+
+
+def write_index(frame: gpd.GeoDataFrame, dataset_root: Path) -> Path:
+    path = index_path(dataset_root)
+    with atomic_path(path) as tmp:
+        frame.reset_index(drop=True).to_parquet(tmp, index=False)
+    return path
+
+
+def upsert_day(dataset_root: Path, day_rows: gpd.GeoDataFrame, day: str) -> gpd.GeoDataFrame:
+    """Replace the rows of ``day`` in the index (idempotent per partition)."""
+    current = read_index(dataset_root)
+    keep = current[current["day"] != day] if len(current) else current
+    merged = pd.concat([keep, day_rows], ignore_index=True) if len(keep) else day_rows
+    merged = gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326").sort_values("chip_id")
+    write_index(merged, dataset_root)
+    return merged
+
+
+def write_footprints(day_rows: gpd.GeoDataFrame, dataset_root: Path, day: str) -> Path:
+    path = footprints_path(dataset_root, day)
+    out = day_rows.copy()
+    for col in ("ais_time", "scene_time"):
+        if col in out:
+            out[col] = out[col].astype(str)
+    atomic_write_text(path, out.to_json(drop_id=True))
+    return path
+
+
+def index_schema(dataset_root: Path) -> pa.DataFrameSchema:
+    """Rules for tiles.parquet: unique ids, valid geometries, existing paths, known splits."""
+    return pa.DataFrameSchema(
+        {
+            "chip_id": pa.Column(str, unique=True),
+            "mmsi": pa.Column(int, pa.Check.in_range(100_000_000, 999_999_999)),
+            "split": pa.Column(str, pa.Check.isin(SPLITS)),
+            "path": pa.Column(str, pa.Check(lambda s: s.map(lambda p: (dataset_root / p).exists()),
+                                            element_wise=False, error="chip file missing")),
+            "geometry": pa.Column(checks=pa.Check(lambda s: s.map(lambda g: g is not None and g.is_valid and not g.is_empty),
+                                                  error="invalid geometry")),
+            "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
+            "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+        },
+        coerce=False,
+    )

@@ -1,0 +1,49 @@
+"""The domain's configuration (config/ship_chips.yaml) as a typed object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ocean_assets.config import ConfigError
+
+
+@dataclass(frozen=True)
+class Aoi:
+    tile: str
+    epsg: int
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class ChipConfig:
+    raw: dict[str, Any]
+    dataset_root: Path
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], data_root: Path) -> ChipConfig:
+        for key in ("aois", "tiling", "gate", "stac", "ais", "match"):
+            if key not in raw:
+                raise ConfigError(f"ship_chips.yaml: missing section {key!r}")
+        root = raw.get("dataset_root")
+        return cls(raw=raw, dataset_root=Path(root) if root else data_root / "ship_chips")
+
+    def section(self, name: str) -> dict[str, Any]:
+        return dict(self.raw.get(name) or {})
+
+    @property
+    def aois(self) -> list[Aoi]:
+        try:
+            return [Aoi(a["tile"], int(a["epsg"]), tuple(float(v) for v in a["bbox"]))
+                    for a in self.raw["aois"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"ship_chips.yaml: bad aois entry ({exc})") from exc
+
+    @property
+    def bands(self) -> list[str]:
+        tiling = self.section("tiling")
+        bands = list(tiling["bands_core"])
+        if tiling.get("include_swir"):
+            bands += list(tiling.get("bands_swir") or [])
+        return bands

@@ -1,0 +1,1 @@
+"""Dagster wiring of the ship_chips domain (assets, checks, job, retry sensor)."""

@@ -1,0 +1,66 @@
+"""The domain resource: configuration, dataset root, sources (demo or live) and the retry database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import sqlalchemy as sa
+
+from ocean_assets.config import ConfigError, load_config
+from ocean_assets.core.retry import Backoff
+from ocean_assets.core.ship_chips.retry_store import engine_for
+from ocean_assets.core.ship_chips.settings import ChipConfig
+from ocean_assets.settings import get_settings
+from ocean_assets.sources.ship_chips.ais import AisSource, DemoAis, LiveAis
+from ocean_assets.sources.ship_chips.scenes import DemoScenes, LiveScenes, SceneSource
+
+AIS_KEY_ENV = "AISSTREAM_API_KEY"
+
+
+class ShipChipsResource(dg.ConfigurableResource):
+    """Everything the assets need at run time; nothing is read at import time."""
+
+    mode: str | None = None  # demo | live; default OCEAN_ASSETS_MODE
+
+    def _mode(self) -> str:
+        return self.mode or get_settings().mode
+
+    def config(self) -> ChipConfig:
+        return ChipConfig.from_dict(load_config("ship_chips"), get_settings().data_root)
+
+    def dataset_root(self) -> Path:
+        return self.config().dataset_root
+
+    def scenes(self) -> SceneSource:
+        cfg = self.config()
+        demo = cfg.section("demo")
+        if self._mode() == "live":
+            stac = cfg.section("stac")
+            return LiveScenes(stac["endpoint"], stac.get("collection", "sentinel-2-l2a"))
+        return DemoScenes(cfg.dataset_root / "demo_scenes", int(demo.get("size_px", 1024)),
+                          int(demo.get("vessels", 9)))
+
+    def ais(self) -> AisSource:
+        cfg = self.config()
+        if self._mode() == "live":
+            key = os.environ.get(AIS_KEY_ENV)
+            if not key:
+                raise ConfigError(f"live AIS needs the {AIS_KEY_ENV} environment variable")
+            ais = cfg.section("ais")
+            return LiveAis(ais["endpoint"], key, float(ais.get("live_capture_seconds", 60)),
+                           int(ais.get("max_messages", 5000)))
+        demo = cfg.section("demo")
+        return DemoAis(int(demo.get("size_px", 1024)), int(demo.get("vessels", 9)))
+
+    def engine(self) -> sa.Engine:
+        return engine_for(get_settings().database_url)
+
+    def backoff(self) -> Backoff:
+        r = self.config().section("retries")
+        return Backoff(base_seconds=float(r.get("base_seconds", 300)),
+                       max_seconds=float(r.get("max_seconds", 86400)), jitter=False)
+
+
+defs = dg.Definitions(resources={"ship_chips_env": ShipChipsResource()})
