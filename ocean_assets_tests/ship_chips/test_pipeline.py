@@ -24,6 +24,12 @@ def defs() -> dg.Definitions:
     return load_definitions()
 
 
+def _domain_assets(defs: dg.Definitions) -> list[dg.AssetsDefinition]:
+    """This domain's assets only (other domains need their own resources and partitions)."""
+    return [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)
+            and set(a.group_names_by_key.values()) == {"ship_chips"}]
+
+
 def _job(defs: dg.Definitions) -> dg.JobDefinition:
     return defs.resolve_job_def("ship_chips_daily")
 
@@ -80,7 +86,7 @@ def test_range_run_checks_every_partition(defs, instance, data_root: Path):
 
 def test_blocking_chip_check_stops_the_index(defs, instance, data_root: Path):
     sel = dg.AssetSelection.assets("overpass_schedule", "ais_snapshots", "s2_scenes", "ship_chips")
-    assert dg.materialize(list(defs.assets), selection=sel, instance=instance, partition_key=DAY,
+    assert dg.materialize(_domain_assets(defs), selection=sel, instance=instance, partition_key=DAY,
                           resources={"ship_chips_env": ShipChipsResource()}).success
     records = pd.read_parquet(layout.records_path(data_root / "ship_chips", DAY))
     chip = data_root / "ship_chips" / records.query("status == 'kept'")["path"].iloc[0]
@@ -95,11 +101,11 @@ def test_blocking_chip_check_stops_the_index(defs, instance, data_root: Path):
 
 def test_chip_failures_are_recorded_and_the_sensor_requests_a_retry(defs, instance, data_root: Path):
     sel = dg.AssetSelection.assets("overpass_schedule", "ais_snapshots", "s2_scenes")
-    assert dg.materialize(list(defs.assets), selection=sel, instance=instance, partition_key=DAY,
+    assert dg.materialize(_domain_assets(defs), selection=sel, instance=instance, partition_key=DAY,
                           resources={"ship_chips_env": ShipChipsResource()}).success
     scenes = json.loads(layout.scenes_path(data_root / "ship_chips", DAY).read_text())
     Path(scenes[0]["assets"]["nir"]["href"]).unlink()  # an unreadable band: every chip of the day fails
-    result = dg.materialize(list(defs.assets), selection=dg.AssetSelection.assets("ship_chips", "qa_report"),
+    result = dg.materialize(_domain_assets(defs), selection=dg.AssetSelection.assets("ship_chips", "qa_report"),
                             instance=instance, partition_key=DAY, resources={"ship_chips_env": ShipChipsResource()})
     assert result.success
     records = pd.read_parquet(layout.records_path(data_root / "ship_chips", DAY))
