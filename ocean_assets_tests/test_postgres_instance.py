@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -12,24 +11,13 @@ import sqlalchemy as sa
 
 from ocean_assets.cli._common import load_definitions
 from ocean_assets.settings import PROJECT_ROOT
+from ocean_assets_tests.pg import temporary_database
 
 
 @pytest.fixture
 def pg_database(postgres_url: str):
-    name = f"oa_dagster_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with temporary_database(postgres_url, "oa_dagster") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
-            ), {"n": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def test_postgres_instance_records_runs_and_partitioned_checks(pg_database: str, tmp_path: Path, monkeypatch):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import numpy as np
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 
 from ocean_assets.db import get_engine, migrate
+from ocean_assets_tests.pg import temporary_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -18,19 +17,9 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'reef.db'}"
         return
-    base = request.getfixturevalue("postgres_url")
-    name = f"oa_reef_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    get_engine(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
-                             "AND pid <> pg_backend_pid()"), {"n": name})
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with temporary_database(request.getfixturevalue("postgres_url"), "oa_reef") as url:
+        yield url
+        get_engine(url).dispose()
 
 
 @pytest.fixture

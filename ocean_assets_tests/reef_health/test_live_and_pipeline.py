@@ -23,6 +23,7 @@ from ocean_assets.core.reef_health import store
 from ocean_assets.sources.reef_health.allen import AllenWfsSource, tiles
 from ocean_assets.sources.reef_health.crw import ErddapCrwSource
 from ocean_assets_tests.loopback import ErddapGriddap, http_server, send
+from ocean_assets_tests.pg import temporary_database
 
 from .conftest import scored
 
@@ -148,28 +149,15 @@ def test_dashboard_says_when_the_api_is_down(monkeypatch):
 
 
 def test_copy_sqlite_to_postgres(tmp_path, postgres_url):
-    import uuid
-
-    import sqlalchemy as sa
-
     from ocean_assets.db import get_engine, migrate
 
     source = tmp_path / "local.db"
     migrate(f"sqlite:///{source}")
     store.upsert_scores(get_engine(f"sqlite:///{source}"), scored(dt.date(2024, 3, 1), reefs=7))
-    name = f"oa_copy_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    target = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with temporary_database(postgres_url, "oa_copy") as target:
         for _ in range(2):  # twice: upserts, so no duplicates
             result = CliRunner().invoke(cli, ["db", "copy-sqlite-to-postgres", "--sqlite", str(source), "--to", target],
                                         catch_exceptions=False)
             assert result.exit_code == 0 and "copied 7 row(s)" in result.output
         assert store.rows_for_day(get_engine(target), dt.date(2024, 3, 1)) == 7
-    finally:
         get_engine(target).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
