@@ -63,7 +63,10 @@ def download(url: str, dest: Path, *, headers: dict[str, str] | None = None,
                 raise RetryableHTTPError(f"HTTP {response.status_code} for {_redact(url)}",
                                          parse_retry_after(response.headers.get("Retry-After")))
             if response.status_code >= 400:
-                body = redact(response.text[:300], secrets)
+                try:
+                    body = redact(response.text[:300], secrets)
+                except requests.RequestException:  # the error body itself broke off
+                    body = "(error body unreadable)"
                 if not_found_message and not_found_message in body:
                     raise PermanentError(f"no data: {not_found_message} ({_redact(url)})")
                 raise PermanentError(f"HTTP {response.status_code} for {_redact(url)}: {body.strip()[:200]}")
