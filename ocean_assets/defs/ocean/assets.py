@@ -65,9 +65,9 @@ def build_product_asset(name: str) -> dg.AssetsDefinition:
                 try:
                     ds = call_with_retry(lambda d=day, w=workdir: source.fetch(spec, d, w),
                                          ocean.backoff(), retry_on=(OSError, TimeoutError, ConnectionError))
-                except PermanentError as exc:  # 404, bad credentials: the step's RetryPolicy cannot help
+                    path = write_product(ds, product_path(root, name, day), spec, source=source.name)
+                except PermanentError as exc:  # 404, bad credentials, disk full: a retry cannot help
                     raise dg.Failure(description=f"{name} {key}: {exc}", allow_retries=False) from None
-                path = write_product(ds, product_path(root, name, day), spec, source=source.name)
             digest = sha256_file(path)
             size = path.stat().st_size
             total += size
