@@ -189,3 +189,46 @@ def test_disk_full_in_write_product_raises_enospc_and_cleans_up(tmp_path, monkey
         write_product(demo_dataset(spec, DAY), final, spec, source="test")
     assert info.value.errno == errno.ENOSPC and isinstance(info.value, OSError)
     assert list(final.parent.iterdir()) == []
+
+
+# Materializes one partition of `acidity` through ocean_daily on the DAGSTER_HOME instance once
+# ``go`` exists. argv: partition key, go file.
+DAGSTER_RUN = """
+import sys, time
+from pathlib import Path
+import dagster as dg
+from ocean_assets.cli._common import load_definitions
+job = load_definitions().resolve_job_def("ocean_daily")
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.01)
+result = job.execute_in_process(instance=dg.DagsterInstance.get(), partition_key=sys.argv[1],
+                                asset_selection=[dg.AssetKey("acidity")], raise_on_error=False)
+print("success" if result.success else "failure", flush=True)
+"""
+
+
+def test_two_dagster_runs_of_the_same_partition_at_once(data_root, tmp_path):
+    # Create the SQLite instance first: two processes initialising a fresh DAGSTER_HOME at the same
+    # moment race in Dagster's schema migration (alembic "more than one head"), not in our writes.
+    dg.DagsterInstance.get().dispose()
+    go = tmp_path / "go_runs"
+    procs = [_python(DAGSTER_RUN, KEY, str(go)) for _ in range(2)]
+    try:
+        time.sleep(0.2)
+        go.touch()
+        outs = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert [o[0].decode().strip() for o in outs] == ["success", "success"], [o[1].decode()[-3000:] for o in outs]
+    spec = defs_spec("acidity")
+    final = product_path(data_root, "acidity", DAY)
+    alone = write_product(demo_dataset(spec, DAY), tmp_path / "alone" / final.name, spec, source="demo")
+    assert sha256_file(final) == sha256_file(alone)  # identical to a single run's file
+    assert all(o.passed for o in validate_file(final, spec, DAY))
+    assert sorted(final.parent.iterdir()) == [final]
+    with dg.DagsterInstance.get() as instance:
+        records = instance.fetch_materializations(dg.AssetKey("acidity"), limit=10).records
+    assert len(records) == 2 and {r.partition_key for r in records} == {KEY}
