@@ -88,5 +88,6 @@ def test_failing_live_downloads_leak_no_secret(planted, data_root, tmp_path, mon
     assert any("HTTP 401" in m and f"Received: '{MASK}'" in m for m in messages), messages
     assert any("HTTP 403" in m and f"token={MASK}" in m for m in messages), messages
     assert not leaks(result.output) and not leaks(caplog.text)
+    assert "HTTP 401" in result.output and "HTTP 403" in result.output and "Traceback" not in result.output
     assert leaking_events(instance) == []
     assert leaking_files(Path(instance.root_directory), data_root) == {}
