@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import re
+import socket
+import struct
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
@@ -15,6 +19,13 @@ import pandas as pd
 import xarray as xr
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a fault handler that resets the connection is expected to break the socket
 
 
 @contextlib.contextmanager
@@ -28,7 +39,7 @@ def http_server(handle: Handler) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = _QuietServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -121,3 +132,159 @@ def mur_like_dataset(days: list[str], latitude_descending: bool = False) -> xr.D
                     coords={"time": times, "latitude": ("latitude", lat, {"units": "degrees_north"}),
                             "longitude": ("longitude", lon, {"units": "degrees_east"})})
     return ds
+
+
+# --- Misbehaving servers (reliability tests): faults applied to the first requests, then the real answer.
+
+Fault = Callable[[BaseHTTPRequestHandler, Handler], None]
+
+
+class _Recorder:
+    """A stand-in request that records what a handler would send (status, headers, body)."""
+
+    def __init__(self, path: str, headers: Mapping[str, str] | None = None) -> None:
+        self.path = path
+        self.headers = headers or {}  # the request's headers, as the handler reads them
+        self.status = 0
+        self.sent_headers: dict[str, str] = {}
+        self.wfile = io.BytesIO()
+
+    def send_response(self, status: int, message: str | None = None) -> None:
+        self.status = status
+
+    def send_header(self, key: str, value: str) -> None:
+        self.sent_headers[key] = value
+
+    def end_headers(self) -> None:
+        pass
+
+
+def render(handle: Handler, request: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+    """What ``handle`` answers to ``request`` (same path and headers), without a socket."""
+    recorder = _Recorder(request.path, request.headers)
+    handle(recorder)  # type: ignore[arg-type]
+    return recorder.status, recorder.sent_headers, recorder.wfile.getvalue()
+
+
+def _reset(request: BaseHTTPRequestHandler) -> None:
+    """Close the connection with a TCP RST (SO_LINGER 0): the client sees 'connection reset'."""
+    request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    request.connection.close()
+    request.close_connection = True
+
+
+def status_fault(code: int, body: bytes = b"", headers: dict[str, str] | None = None) -> Fault:
+    return lambda request, inner: send(request, code, body, "text/plain", headers)
+
+
+def reset_fault() -> Fault:
+    """Connection reset before any byte of the response."""
+    return lambda request, inner: _reset(request)
+
+
+def reset_mid_body_fault() -> Fault:
+    """Headers with the full Content-Length, half the body, then a reset."""
+
+    def fault(request: BaseHTTPRequestHandler, inner: Handler) -> None:
+        status, _headers, body = render(inner, request)
+        request.send_response(status)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body[: len(body) // 2])
+        request.wfile.flush()
+        _reset(request)
+
+    return fault
+
+
+def truncated_fault(keep: float = 0.3) -> Fault:
+    """Headers with the full Content-Length, then only part of the body and a clean close."""
+
+    def fault(request: BaseHTTPRequestHandler, inner: Handler) -> None:
+        status, _headers, body = render(inner, request)
+        request.send_response(status)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body[: int(len(body) * keep)])
+        request.close_connection = True
+
+    return fault
+
+
+def stall_fault(seconds: float) -> Fault:
+    """No answer for ``seconds`` (longer than the client's timeout), then close."""
+
+    def fault(request: BaseHTTPRequestHandler, inner: Handler) -> None:
+        time.sleep(seconds)
+        request.close_connection = True
+
+    return fault
+
+
+def slow_fault(pieces: int = 8, pause: float = 0.02) -> Fault:
+    """The real answer, dribbled out in ``pieces`` with pauses shorter than the client's timeout."""
+
+    def fault(request: BaseHTTPRequestHandler, inner: Handler) -> None:
+        status, headers, body = render(inner, request)
+        request.send_response(status)
+        for key, value in headers.items():
+            request.send_header(key, value)
+        request.end_headers()
+        step = max(1, len(body) // pieces)
+        for start in range(0, len(body), step):
+            request.wfile.write(body[start:start + step])
+            request.wfile.flush()
+            time.sleep(pause)
+
+    return fault
+
+
+class Faulty:
+    """Apply ``faults`` to the first requests (one each), then let ``inner`` answer every later one."""
+
+    def __init__(self, inner: Handler, faults: list[Fault]) -> None:
+        self.inner = inner
+        self.faults = list(faults)
+        self.requests: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, request: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.requests.append({"path": request.path, **dict(request.headers.items())})
+            fault = self.faults.pop(0) if self.faults else None
+        if fault is None:
+            self.inner(request)
+        else:
+            fault(request, self.inner)
+
+
+class CygnssGranules:
+    """PO.DAAC-style HTTPS file server for CYGNSS L3 granules: Bearer token required; a bad token
+    gets a 401 whose body echoes the Authorization header (as some gateways do)."""
+
+    def __init__(self, token: str, granule: bytes) -> None:
+        self.token = token
+        self.granule = granule
+        self.requests: list[str] = []
+
+    def __call__(self, request: BaseHTTPRequestHandler) -> None:
+        self.requests.append(request.path)
+        auth = request.headers.get("Authorization", "")
+        if auth != f"Bearer {self.token}":
+            send(request, 401, f"HTTP Basic: Access denied. Received: {auth!r}".encode(), "text/plain")
+            return
+        send(request, 200, self.granule)
+
+
+def cygnss_like_granule(day: str, path: Path) -> bytes:
+    """A small CYGNSS L3 microplastic granule: lat/lon named lat/lon, longitudes 0..360."""
+    lat = np.arange(-37.0, 37.01, 1.0)
+    lon = np.arange(0.5, 360.0, 1.0)
+    rng = np.random.default_rng(1)
+    conc = (10 ** (3 + rng.random((1, lat.size, lon.size)))).astype("float32")
+    ds = xr.Dataset({"mp_concentration": (("time", "lat", "lon"), conc, {"units": "#/km^2"})},
+                    coords={"time": pd.to_datetime([f"{day}T12:00:00"]),
+                            "lat": ("lat", lat, {"units": "degrees_north"}),
+                            "lon": ("lon", lon, {"units": "degrees_east"})})
+    ds.to_netcdf(path)
+    return path.read_bytes()

@@ -206,6 +206,11 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
     console.print(summary)
     for r in failed[:20]:
         console.print(f"  {r['severity']} {r['asset']}.{r['check']} {r['partition']}: {escape(str(r['message']))}")
+    from ocean_assets.cli.materialize import _root_cause
+
+    for event in result.all_events:  # why a step failed (download refused, disk full, ...)
+        if event.event_type_value == "STEP_FAILURE":
+            console.print(f"[red]{event.step_key}:[/red] {escape(_root_cause(event.event_specific_data.error))}")
     console.print(f"run {result.run_id[:8]}: " + ("[green]success[/green]" if result.success else "[red]FAILED[/red]"))
     sys.exit(0 if result.success else 1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -10,7 +11,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from ocean_assets.core.retry import PermanentError
+
 CHUNK = 1 << 20
+
+
+class DiskFullError(PermanentError, OSError):
+    """No space left while writing a file: the final path was not touched; retrying will not help."""
 
 
 @contextlib.contextmanager
@@ -30,6 +37,11 @@ def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, final)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        raise DiskFullError(errno.ENOSPC, f"No space left on device while writing {final}; nothing was "
+                            "written there (a previous file is intact). Free space and re-run.") from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

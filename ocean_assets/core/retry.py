@@ -42,6 +42,8 @@ def call_with_retry(
     """Call ``fn``; on a retryable error wait and try again, up to ``backoff.attempts`` calls.
 
     ``PermanentError`` is raised at once. The last error is re-raised when attempts run out.
+    An error carrying ``retry_after`` (seconds, e.g. from an HTTP Retry-After header) waits that
+    long instead of the backoff delay, capped at ``backoff.max_seconds``.
     """
     for attempt in range(1, backoff.attempts + 1):
         try:
@@ -52,6 +54,9 @@ def call_with_retry(
             if attempt == backoff.attempts:
                 raise
             wait = backoff.delay(attempt)
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None:
+                wait = min(max(float(retry_after), 0.0), backoff.max_seconds)
             log.warning("attempt %d/%d failed (%s); retrying in %.1fs",
                         attempt, backoff.attempts, exc, wait)
             if on_retry is not None:

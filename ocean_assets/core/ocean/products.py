@@ -64,6 +64,8 @@ def iso_duration_days(step: str) -> float:
     """Days in a simple ISO-8601 step such as P1D, P1M, PT6H (months count as 30 days)."""
     import re
 
+    if not isinstance(step, str):
+        raise ConfigError(f"not an ISO-8601 step: {step!r}")
     m = re.fullmatch(r"P(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?)?", step.strip().upper())
     if not m or not any(m.groups()):
         raise ConfigError(f"not an ISO-8601 step: {step!r}")
@@ -74,56 +76,115 @@ def iso_duration_days(step: str) -> float:
 def _number(value: Any, where: str) -> float | None:
     if value is None:
         return None
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: {value!r} is not a number")
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{where}: {value!r} is not a number") from None
 
 
-def _product(name: str, raw: dict[str, Any], aliases: dict[str, tuple[str, ...]]) -> ProductSpec:
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ConfigError(f"{where}: must be a string, got {value!r}")
+    return str(value)
+
+
+def _optional_text(raw: dict[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    return None if value is None else _text(value, f"{where}.{key}")
+
+
+def _texts(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: must be a list, got {type(value).__name__}")
+    return tuple(_text(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def _product(name: str, raw: Any, aliases: dict[str, tuple[str, ...]]) -> ProductSpec:
     where = f"config/ocean.yaml: products.{name}"
+    raw = _mapping(raw, where)
     variables = tuple(
         VariableSpec(
-            name=var,
-            units=str(require(attrs, "units", f"{where}.variables.{var}")),
+            name=_text(var, f"{where}.variables"),
+            units=_text(require(attrs, "units", f"{where}.variables.{var}"), f"{where}.variables.{var}.units"),
             min=_number(attrs.get("min"), f"{where}.variables.{var}.min"),
             max=_number(attrs.get("max"), f"{where}.variables.{var}.max"),
-            standard_name=attrs.get("standard_name"),
+            standard_name=_optional_text(attrs, "standard_name", f"{where}.variables.{var}"),
         )
-        for var, attrs in require(raw, "variables", where).items()
+        for var, attrs in ((v, _mapping(a, f"{where}.variables.{v}"))
+                           for v, a in _mapping(require(raw, "variables", where), f"{where}.variables").items())
     )
-    region = require(raw, "region", where)
-    coords = raw.get("coords", {})
+    if not variables:
+        raise ConfigError(f"{where}.variables: at least one variable is required")
+    region = _mapping(require(raw, "region", where), f"{where}.region")
+    coords = _mapping(raw.get("coords") or {}, f"{where}.coords")
     depth = raw.get("depth")
+    if depth is not None:
+        depth = _mapping(depth, f"{where}.depth")
+        depth = tuple(_required_number(require(depth, k, f"{where}.depth"), f"{where}.depth.{k}")
+                      for k in ("min", "max"))
+    expected_step = raw.get("expected_step", "P1D")
+    iso_duration_days(expected_step)
+    erddap, speed = raw.get("erddap"), raw.get("speed")
+    mode = _optional_text(raw, "mode", where)
+    if mode is not None and mode not in ("demo", "live"):
+        raise ConfigError(f"{where}.mode: must be demo or live, got {mode!r}")
     return ProductSpec(
         name=name,
-        title=raw.get("title", name),
-        source=require(raw, "source", where),
-        dataset_id=require(raw, "dataset_id", where),
-        expected_step=raw.get("expected_step", "P1D"),
+        title=_text(raw.get("title", name), f"{where}.title"),
+        source=_text(require(raw, "source", where), f"{where}.source"),
+        dataset_id=_text(require(raw, "dataset_id", where), f"{where}.dataset_id"),
+        expected_step=expected_step,
         variables=variables,
-        dims=tuple(require(raw, "dims", where)),
-        lat=coords.get("lat", "latitude"),
-        lon=coords.get("lon", "longitude"),
-        region=Region(**{k: float(region[k]) for k in ("min_lon", "max_lon", "min_lat", "max_lat")}),
-        demo_resolution=float(raw.get("demo_resolution", 0.25)),
-        max_nan_fraction=float(raw.get("max_nan_fraction", 0.5)),
+        dims=_texts(require(raw, "dims", where), f"{where}.dims"),
+        lat=_text(coords.get("lat", "latitude"), f"{where}.coords.lat"),
+        lon=_text(coords.get("lon", "longitude"), f"{where}.coords.lon"),
+        region=Region(**{k: _required_number(require(region, k, f"{where}.region"), f"{where}.region.{k}")
+                         for k in ("min_lon", "max_lon", "min_lat", "max_lat")}),
+        demo_resolution=_positive(raw.get("demo_resolution", 0.25), f"{where}.demo_resolution"),
+        max_nan_fraction=_required_number(raw.get("max_nan_fraction", 0.5), f"{where}.max_nan_fraction"),
         unit_aliases=aliases,
-        optional_variables=tuple(raw.get("optional_variables", ())),
-        land_mask_variable=raw.get("land_mask_variable"),
-        speed=raw.get("speed"),
-        depth=(float(depth["min"]), float(depth["max"])) if depth else None,
-        erddap=raw.get("erddap"),
-        url_template=raw.get("url_template"),
-        mode=raw.get("mode"),
+        optional_variables=_texts(raw.get("optional_variables") or [], f"{where}.optional_variables"),
+        land_mask_variable=_optional_text(raw, "land_mask_variable", where),
+        speed=_mapping(speed, f"{where}.speed") if speed is not None else None,
+        depth=depth,
+        erddap=_mapping(erddap, f"{where}.erddap") if erddap is not None else None,
+        url_template=_optional_text(raw, "url_template", where),
+        mode=mode,
     )
+
+
+def _required_number(value: Any, where: str) -> float:
+    number = _number(value, where)
+    if number is None:
+        raise ConfigError(f"{where}: a number is required")
+    return number
+
+
+def _positive(value: Any, where: str) -> float:
+    number = _number(value, where)
+    if number is None or not number > 0:
+        raise ConfigError(f"{where}: must be a positive number, got {value!r}")
+    return number
 
 
 def load_products(config: dict[str, Any] | None = None) -> dict[str, ProductSpec]:
+    """Product specs from the ocean config; any malformed entry raises ConfigError naming the key."""
     cfg = config if config is not None else load_config("ocean")
-    aliases = {k: tuple(str(a) for a in v) for k, v in cfg.get("unit_aliases", {}).items()}
-    products = require(cfg, "products", "config/ocean.yaml")
-    return {name: _product(name, raw, aliases) for name, raw in products.items()}
+    cfg = _mapping(cfg, "config/ocean.yaml")
+    raw_aliases = _mapping(cfg.get("unit_aliases") or {}, "config/ocean.yaml: unit_aliases")
+    aliases = {_text(k, "config/ocean.yaml: unit_aliases"): _texts(v, f"config/ocean.yaml: unit_aliases.{k}")
+               for k, v in raw_aliases.items()}
+    products = _mapping(require(cfg, "products", "config/ocean.yaml"), "config/ocean.yaml: products")
+    return {_text(name, "config/ocean.yaml: products"): _product(str(name), raw, aliases)
+            for name, raw in products.items()}
 
 
 def get_product(name: str) -> ProductSpec:

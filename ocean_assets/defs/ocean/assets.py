@@ -14,7 +14,7 @@ from ocean_assets.core.ocean.corruption import sweep
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import PRODUCTS, product_path, report_path, texture_path
 from ocean_assets.core.ocean.texture import png_bytes, render_texture, write_texture
-from ocean_assets.core.retry import call_with_retry
+from ocean_assets.core.retry import PermanentError, call_with_retry
 from ocean_assets.dagster_support import REMOTE_RETRY, run_partition_keys
 from ocean_assets.defs.ocean.resources import OceanResource
 from ocean_assets.partitions import daily_partitions
@@ -65,9 +65,12 @@ def build_product_asset(name: str) -> dg.AssetsDefinition:
         for i, key in enumerate(keys, 1):
             day = dt.date.fromisoformat(key)
             with tempfile.TemporaryDirectory(dir=root / ".tmp") as workdir:
-                ds = call_with_retry(lambda d=day, w=workdir: source.fetch(spec, d, w),
-                                     ocean.backoff(), retry_on=(OSError, TimeoutError, ConnectionError))
-                path = write_product(ds, product_path(root, name, day), spec, source=source.name)
+                try:
+                    ds = call_with_retry(lambda d=day, w=workdir: source.fetch(spec, d, w),
+                                         ocean.backoff(), retry_on=(OSError, TimeoutError, ConnectionError))
+                    path = write_product(ds, product_path(root, name, day), spec, source=source.name)
+                except PermanentError as exc:  # 404, bad credentials, disk full: a retry cannot help
+                    raise dg.Failure(description=f"{name} {key}: {exc}", allow_retries=False) from None
             digest = sha256_file(path)
             size = path.stat().st_size
             total += size

@@ -31,11 +31,13 @@ class CygnssMicroplasticSource:
     name = "cygnss"
 
     def __init__(self, url_template: str | None = None, token: str | None = None,
-                 backoff: Backoff | None = None, today: dt.date | None = None) -> None:
+                 backoff: Backoff | None = None, today: dt.date | None = None,
+                 timeout: float = 60.0) -> None:
         self.url_template = url_template
         self._token = token
         self.backoff = backoff or Backoff()
         self._today = today
+        self.timeout = timeout
 
     def fetch(self, spec: ProductSpec, day: dt.date, workdir: Path) -> xr.Dataset:
         template = self.url_template or spec.url_template
@@ -44,7 +46,7 @@ class CygnssMicroplasticSource:
         token = self._token or os.environ.get("EARTHDATA_TOKEN")
         headers = {"Authorization": f"Bearer {token}"} if token else None
         path = download(template.format(day=day), Path(workdir) / f"{spec.name}_{day:%Y%m%d}.granule.nc",
-                        headers=headers, backoff=self.backoff)
+                        headers=headers, backoff=self.backoff, timeout=self.timeout)
         with xr.open_dataset(path) as ds:
             return normalize_grid(ds.load(), spec)
 
