@@ -91,6 +91,11 @@ def validate_file_chunked(path: Path, spec: ProductSpec, day: dt.date | None,
     """Every rule of ``validate.validate_file`` with the data read as dask chunks."""
     path = Path(path)
     size = path.stat().st_size if path.exists() else 0
+    if size:
+        with path.open("rb") as fh:
+            declared = rules.hdf5_declared_size(fh.read(64))
+        if declared is not None and size < declared:
+            return rules.validate_file(path, spec, day)  # truncated: reported before any loading
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -32,6 +32,29 @@ LAT_UNITS = ("degrees_north", "degree_north", "degrees_N", "degree_N", "degreesN
 LON_UNITS = ("degrees_east", "degree_east", "degrees_E", "degree_E", "degreesE")
 
 
+def hdf5_declared_size(head: bytes) -> int | None:
+    """The end-of-file address an HDF5 superblock (at offset 0) declares; None if unreadable.
+
+    A file shorter than this lost its tail: the HDF5 library may still open it and read every
+    variable when the missing bytes held only free space or late metadata, so check it directly.
+    """
+    if not head.startswith(b"\x89HDF\r\n\x1a\n") or len(head) < 16:
+        return None
+    version = head[8]
+    if version in (0, 1):
+        size_of_offsets = head[13]
+        base = 24 if version == 0 else 28
+    elif version in (2, 3):
+        size_of_offsets = head[9]
+        base = 12
+    else:
+        return None
+    start = base + 2 * size_of_offsets
+    if size_of_offsets not in (2, 4, 8) or len(head) < start + size_of_offsets:
+        return None
+    return int.from_bytes(head[start:start + size_of_offsets], "little")
+
+
 def open_checked(path: Path) -> tuple[xr.Dataset | None, Outcome]:
     """Open ``path`` and read every variable once; the integrity outcome says why not."""
     path = Path(path)
@@ -41,9 +64,13 @@ def open_checked(path: Path) -> tuple[xr.Dataset | None, Outcome]:
     if size == 0:
         return None, fail(INTEGRITY, "file is empty (0 bytes)")
     with path.open("rb") as fh:
-        head = fh.read(8)
+        head = fh.read(64)
     if not any(head.startswith(m) for m in NETCDF_MAGIC):
         return None, fail(INTEGRITY, "not a NetCDF file (no NetCDF/HDF5 signature)", size_bytes=size)
+    declared = hdf5_declared_size(head)
+    if declared is not None and size < declared:
+        return None, fail(INTEGRITY, f"file is truncated: {size} of {declared} bytes", size_bytes=size,
+                          declared_bytes=declared)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
