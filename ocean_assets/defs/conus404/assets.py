@@ -35,6 +35,8 @@ def _result(metas: list[dict], shas: list[str]) -> dg.MaterializeResult:
 @dg.asset(
     name="conus404_daily_nc",
     group_name=GROUP,
+    owners=["team:climate"],
+    code_version="1",
     partitions_def=conus404_partitions,
     # One run per day: a day reads ~1.3 GB of hourly input, so days are separate runs that fail
     # and retry on their own (re-run failed partitions), capped by the pool.
@@ -79,6 +81,8 @@ def conus404_daily_nc(context: dg.AssetExecutionContext, conus404: Conus404Resou
 @dg.asset(
     name="conus404_daily_summary",
     group_name=GROUP,
+    owners=["team:climate"],
+    code_version="1",
     partitions_def=conus404_partitions,
     deps=[conus404_daily_nc],
     backfill_policy=dg.BackfillPolicy.single_run(),

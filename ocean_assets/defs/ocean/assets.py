@@ -17,13 +17,11 @@ from ocean_assets.core.ocean.texture import png_bytes, render_texture, write_tex
 from ocean_assets.core.retry import PermanentError, call_with_retry
 from ocean_assets.dagster_support import REMOTE_RETRY, run_partition_keys
 from ocean_assets.defs.ocean.resources import OceanResource
-from ocean_assets.partitions import daily_partitions
+from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
 GROUP = "ocean"
 OWNERS = ["team:ocean-data"]
 SINGLE_RUN = dg.BackfillPolicy.single_run()
-# Yesterday's partition is expected by 09:00 UTC (sources publish overnight); later shows as late.
-DAILY_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=dt.timedelta(hours=24))
 
 DESCRIPTIONS = {
     "sst": "Daily sea surface temperature (OSTIA L4 via Copernicus Marine, or MUR via NOAA ERDDAP), K.",

@@ -10,7 +10,7 @@ from ocean_assets.config import load_config
 from ocean_assets.core.io import atomic_write_text
 from ocean_assets.core.platform.qa_report import build_report, render_html
 from ocean_assets.defs.platform.history import check_history
-from ocean_assets.partitions import daily_partitions
+from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 from ocean_assets.settings import get_settings
 
 
@@ -24,6 +24,7 @@ def qa_report_path(day: str):  # noqa: ANN201
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"html"},
     owners=["team:platform"],
+    freshness_policy=DAILY_FRESHNESS,
     code_version="1",
     automation_condition=dg.AutomationCondition.on_cron("0 7 * * *"),
     description="Daily QA report (HTML): asset x day grid of pass/warn/fail over the trailing window, "

@@ -20,7 +20,7 @@ from ocean_assets.core.raw_zone.preflight import (
 from ocean_assets.core.raw_zone.zones import scan_raw
 from ocean_assets.dagster_support import REMOTE_RETRY, file_metadata, run_partition_keys
 from ocean_assets.defs.raw_zone.resources import RawZoneResource
-from ocean_assets.partitions import daily_partitions
+from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
 GROUP = "raw_zone"
 MIGRATION_POOL = "raw_zone_migration"
@@ -33,6 +33,9 @@ PREVIEW_ROWS = 30
     partitions_def=daily_partitions,
     group_name=GROUP,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=DAILY_FRESHNESS,
+    owners=["team:data-platform"],
+    code_version="1",
     retry_policy=REMOTE_RETRY,
     kinds={"json", "csv"},
     description="Funding files delivered for the day, landed in raw/funding_sources/{source}/.",
@@ -91,6 +94,9 @@ def _preview(outcomes: list[FileOutcome]) -> str:
     partitions_def=daily_partitions,
     group_name=GROUP,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    freshness_policy=DAILY_FRESHNESS,
+    owners=["team:data-platform"],
+    code_version="1",
     pool=MIGRATION_POOL,
     kinds={"json", "csv"},
     description="Raw funding files of the day (by arrival date) validated against "

@@ -17,7 +17,7 @@ from ocean_assets.core.reef_health.store import record_fetch, upsert_scores
 from ocean_assets.core.retry import PermanentError
 from ocean_assets.dagster_support import REMOTE_RETRY, run_partition_keys
 from ocean_assets.defs.reef_health.resources import ReefHealthResource
-from ocean_assets.partitions import daily_partitions
+from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
 GROUP = "reef_health"
 OWNERS = ["team:reef-health"]
@@ -46,7 +46,7 @@ def _latest_polygons(r: ReefHealthResource, day: dt.date):  # noqa: ANN202
     return None
 
 
-@dg.asset(group_name=GROUP, partitions_def=daily_partitions, backfill_policy=SINGLE_RUN, retry_policy=REMOTE_RETRY,
+@dg.asset(group_name=GROUP, partitions_def=daily_partitions, freshness_policy=DAILY_FRESHNESS, backfill_policy=SINGLE_RUN, retry_policy=REMOTE_RETRY,
           pool="allen_wfs", kinds={"geojson", "geopandas"}, owners=OWNERS, code_version="1",
           description="Allen Coral Atlas reef polygons (class, area) over the region, from the WFS in bbox "
                       "tiles; reused for `refresh_days` since they change rarely.")
@@ -78,7 +78,7 @@ def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthReso
                                 data_version=dg.DataVersion(sha256_file(last)))
 
 
-@dg.asset(group_name=GROUP, partitions_def=daily_partitions, backfill_policy=SINGLE_RUN, retry_policy=REMOTE_RETRY,
+@dg.asset(group_name=GROUP, partitions_def=daily_partitions, freshness_policy=DAILY_FRESHNESS, backfill_policy=SINGLE_RUN, retry_policy=REMOTE_RETRY,
           pool="erddap", kinds={"netcdf", "xarray"}, owners=OWNERS, code_version="1",
           description="Coral Reef Watch daily 5 km SST, SST anomaly, DHW and bleaching alert area "
                       "(ERDDAP dhw_5km, latitude descending) over the reef region.")
@@ -106,7 +106,7 @@ def crw_daily(context: dg.AssetExecutionContext, reef_health: ReefHealthResource
                                 data_version=dg.DataVersion(sha256_file(crw_path(reef_health, rows[-1]["day"]))))
 
 
-@dg.asset(group_name=GROUP, partitions_def=daily_partitions, backfill_policy=SINGLE_RUN,
+@dg.asset(group_name=GROUP, partitions_def=daily_partitions, freshness_policy=DAILY_FRESHNESS, backfill_policy=SINGLE_RUN,
           deps=[reef_polygons, crw_daily, dg.AssetKey("acidity")], kinds={"parquet", "geopandas"}, owners=OWNERS,
           code_version="1", automation_condition=dg.AutomationCondition.eager(),
           description="Per-reef conditions: mean of the CRW cells inside each reef polygon (or the nearest "
@@ -134,7 +134,7 @@ def reef_conditions(context: dg.AssetExecutionContext, reef_health: ReefHealthRe
         "preview": dg.MetadataValue.md(last.head(10).round(3).to_markdown(index=False))})
 
 
-@dg.asset(group_name=GROUP, partitions_def=daily_partitions, backfill_policy=SINGLE_RUN, deps=[reef_conditions],
+@dg.asset(group_name=GROUP, partitions_def=daily_partitions, freshness_policy=DAILY_FRESHNESS, backfill_policy=SINGLE_RUN, deps=[reef_conditions],
           kinds={"postgres", "sqlite"}, owners=OWNERS, code_version="1",
           automation_condition=dg.AutomationCondition.eager(),
           description="Reef health scores and anomalies, upserted into the database keyed on (date, reef_id): "

@@ -19,11 +19,12 @@ from ocean_assets.core.ship_chips.chipping import ChipError, match_observations,
 from ocean_assets.core.ship_chips.stac import build_catalog, now_iso
 from ocean_assets.dagster_support import REMOTE_RETRY, file_metadata, run_partition_keys
 from ocean_assets.defs.ship_chips.resources import ShipChipsResource
-from ocean_assets.partitions import daily_partitions
+from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
 GROUP = "ship_chips"
 COMMON: dict[str, Any] = {"partitions_def": daily_partitions, "group_name": GROUP,
-                          "backfill_policy": dg.BackfillPolicy.single_run()}
+                          "backfill_policy": dg.BackfillPolicy.single_run(), "freshness_policy": DAILY_FRESHNESS,
+                          "owners": ["team:ship-chips"], "code_version": "1"}
 
 
 def _day_bounds(day: str) -> tuple[dt.datetime, dt.datetime]:
