@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, case, func, select, text
 
 from ocean_assets.api.metrics import DatabaseCollector
-from ocean_assets.db import get_engine, migrate
+from ocean_assets.db import migrate
+from ocean_assets.db.engine import get_readonly_engine
 from ocean_assets.db.models import ReefHealthScore
 
 MAX_DAYS = 366
@@ -56,8 +57,8 @@ def _rows(engine: Engine, stmt) -> list[dict[str, Any]]:  # noqa: ANN001
 
 
 def create_app(database_url: str | None = None, lag_source=None) -> FastAPI:  # noqa: ANN001
-    migrate(database_url)
-    engine = get_engine(database_url)
+    migrate(database_url)  # with the writer's engine; everything the API does afterwards is read-only
+    engine = get_readonly_engine(database_url)
     table = ReefHealthScore.__table__
     cols = [table.c[c] for c in COLUMNS]
     health_score = case((table.c.method == "reference", table.c.score), else_=table.c.stress_score)

@@ -39,6 +39,29 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+@lru_cache(maxsize=8)
+def _readonly_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("sqlite:///", 1)[-1]
+        return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": 30})
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_connection, _record) -> None:  # noqa: ANN001
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        cursor.close()
+        dbapi_connection.commit()
+
+    return engine
+
+
+def get_readonly_engine(url: str | None = None) -> Engine:
+    """An engine whose sessions cannot write (the API's): PostgreSQL read-only transactions,
+    SQLite opened with mode=ro. Pair it with a read-only database role in production."""
+    return _readonly_engine(normalize_url(url or get_settings().database_url))
+
+
 def get_engine(url: str | None = None) -> Engine:
     return _engine(normalize_url(url or get_settings().database_url))
 

@@ -131,3 +131,18 @@ def test_asset_lag_metric_from_the_instance(instance, tmp_path):
     assert lags == {"acidity": 2 * 86400.0}
     client = TestClient(create_app(f"sqlite:///{tmp_path / 'lag.db'}", lag_source=lambda: lags))
     assert 'ocean_assets_asset_lag_seconds{asset="acidity"} 172800.0' in client.get("/metrics").text
+
+
+def test_api_engine_cannot_write(engine, db_url):
+    import sqlalchemy as sa
+
+    from ocean_assets.db.engine import get_readonly_engine
+
+    store.upsert_scores(engine, scored(DAY))
+    readonly = get_readonly_engine(db_url)
+    with readonly.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ReefHealthScore)).scalar_one() == 5
+    with pytest.raises(sa.exc.DBAPIError), readonly.begin() as conn:
+        conn.execute(sa.text("DELETE FROM reef_health_scores"))
+    assert count(engine) == 5
+    readonly.dispose()
