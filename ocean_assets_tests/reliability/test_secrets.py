@@ -17,7 +17,9 @@ from ocean_assets.core.redact import MASK, redact
 from ocean_assets_tests.loopback import CygnssGranules, Faulty, http_server, status_fault
 from ocean_assets_tests.reliability.conftest import FAKE_PASSWORD, FAKE_TOKEN, write_live_config
 
-SECRETS = (FAKE_TOKEN, FAKE_PASSWORD)
+AIS_KEY = "ais-key-planted-5f3a9c"
+WEBHOOK = "https://hooks.example.invalid/services/T0/B0/planted-webhook-secret"
+SECRETS = (FAKE_TOKEN, FAKE_PASSWORD, AIS_KEY, "planted-webhook-secret", "pc-subscription-planted")
 DATE = "2024-03-05"
 
 
@@ -26,6 +28,9 @@ def planted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EARTHDATA_TOKEN", FAKE_TOKEN)
     monkeypatch.setenv("COPERNICUSMARINE_SERVICE_USERNAME", "someone")
     monkeypatch.setenv("COPERNICUSMARINE_SERVICE_PASSWORD", FAKE_PASSWORD)
+    monkeypatch.setenv("AISSTREAM_API_KEY", AIS_KEY)
+    monkeypatch.setenv("PC_SDK_SUBSCRIPTION_KEY", "pc-subscription-planted")
+    monkeypatch.setenv("OCEAN_ASSETS_ALERT_WEBHOOK_URL", WEBHOOK)
 
 
 def leaks(text: str | bytes) -> list[str]:
@@ -58,9 +63,12 @@ def test_redact_masks_environment_secrets_and_bearer_tokens(planted):
 
 
 def test_demo_run_leaks_no_secret(planted, data_root, caplog):
+    """Every domain for one day (and `doctor`, which reports which secrets are set)."""
     caplog.set_level(logging.DEBUG)
-    result = CliRunner().invoke(cli, ["materialize", "--domain", "ocean", "--date", DATE])
+    result = CliRunner().invoke(cli, ["materialize", "--date", DATE])
     assert result.exit_code == 0, result.output
+    doctor = CliRunner().invoke(cli, ["doctor"])
+    assert not leaks(doctor.output), doctor.output
     assert not leaks(result.output) and not leaks(caplog.text)
     home = Path(dg.DagsterInstance.get().root_directory)
     assert leaking_events(dg.DagsterInstance.get()) == []
