@@ -203,3 +203,46 @@ def test_live_mode_day_runs_end_to_end_on_loopback_services(demo_day, stac_api, 
     assert [e.step_key for e in failures] == ["ais_snapshots"]
     assert "bad-secret" not in str(failures[0].event_specific_data.error)
     assert not [e for e in bad.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+
+
+def test_live_ais_reconnects_after_a_drop_and_skips_malformed_frames(cfg):
+    """The stream drops without a close frame after two reports; the client reconnects and goes on;
+    frames with missing or absurd fields are skipped, not fatal."""
+    lat, lon = (cfg.aois[0].bbox[1] + cfg.aois[0].bbox[3]) / 2, (cfg.aois[0].bbox[0] + cfg.aois[0].bbox[2]) / 2
+    good = [_frame(244000000 + i, lat, lon, f"2026-04-10 10:39:{20 + i}.0 +0000 UTC") for i in range(4)]
+    connections = []
+
+    async def handler(ws) -> None:
+        await asyncio.wait_for(ws.recv(), 3)
+        connections.append(1)
+        if len(connections) == 1:
+            for f in good[:2]:
+                await ws.send(json.dumps(f))
+            ws.transport.abort()  # drop mid-stream, no close frame
+            return
+        for f in good[2:]:
+            await ws.send(json.dumps(f))
+        await ws.send("not json")
+        await ws.send(json.dumps({"MessageType": "PositionReport", "MetaData": {"MMSI": "x"}, "Message": {}}))
+        await ws.close()
+
+    ready, port, stop = threading.Event(), [], asyncio.Event()
+    loop = asyncio.new_event_loop()
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port.append(server.sockets[0].getsockname()[1])
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    assert ready.wait(5)
+    try:
+        client = LiveAis(f"ws://127.0.0.1:{port[0]}", "good-key", capture_s=10)
+        frame = client.positions(cfg.aois[0], [])
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(5)
+    assert sorted(frame["mmsi"]) == [244000000 + i for i in range(4)]
+    assert client.reconnects == 1 and client.malformed == 2 and len(connections) == 2

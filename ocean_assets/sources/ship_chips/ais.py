@@ -55,34 +55,59 @@ def to_frame(rows: list[dict]) -> pd.DataFrame:
 class LiveAis:
     """aisstream.io: subscribe to the AOI bounding boxes, collect for ``capture_s`` seconds."""
 
-    def __init__(self, endpoint: str, api_key: str, capture_s: float = 60, max_messages: int = 5000):
+    def __init__(self, endpoint: str, api_key: str, capture_s: float = 60, max_messages: int = 5000,
+                 max_reconnects: int = 5):
         self.endpoint, self._key = endpoint, api_key
-        self.capture_s, self.max_messages = capture_s, max_messages
+        self.capture_s, self.max_messages, self.max_reconnects = capture_s, max_messages, max_reconnects
+        self.reconnects = self.malformed = 0
 
     def positions(self, aoi: Aoi, windows: Sequence[Window]) -> pd.DataFrame:
         return to_frame(asyncio.run(self._collect(aoi)))
 
     async def _collect(self, aoi: Aoi) -> list[dict]:
+        """Collect until the capture window ends; an abnormal drop reconnects (bounded, with backoff),
+        malformed frames are counted and skipped, a refused key is permanent."""
         w, s, e, n = aoi.bbox
         subscription = {"APIKey": self._key, "BoundingBoxes": [[[s, w], [n, e]]],
                         "FilterMessageTypes": ["PositionReport"]}
         rows: list[dict] = []
+        self.reconnects = self.malformed = 0
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.capture_s
-        async with websockets.connect(self.endpoint, open_timeout=10) as ws:
-            await ws.send(json.dumps(subscription))
-            while len(rows) < self.max_messages and (left := deadline - loop.time()) > 0:
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), timeout=left)
-                except (TimeoutError, websockets.ConnectionClosedOK):
-                    break
-                frame = json.loads(raw)
-                if "error" in frame:
-                    raise PermanentError(f"aisstream refused the subscription: {frame['error']}")
-                row = frame_to_row(frame, aoi.tile)
-                if row and w <= row["longitude"] <= e and s <= row["latitude"] <= n:
-                    rows.append(row)
+        while len(rows) < self.max_messages and deadline - loop.time() > 0:
+            try:
+                async with websockets.connect(self.endpoint, open_timeout=10) as ws:
+                    await ws.send(json.dumps(subscription))
+                    while len(rows) < self.max_messages and (left := deadline - loop.time()) > 0:
+                        try:
+                            raw = await asyncio.wait_for(ws.recv(), timeout=left)
+                        except (TimeoutError, websockets.ConnectionClosedOK):
+                            return rows
+                        self._take(raw, aoi, rows)
+                    return rows
+            except (websockets.ConnectionClosedError, OSError) as exc:
+                self.reconnects += 1
+                if self.reconnects > self.max_reconnects:
+                    raise ConnectionError(f"aisstream dropped {self.reconnects} times; last: {type(exc).__name__}") from None
+                await asyncio.sleep(min(0.5 * 2 ** (self.reconnects - 1), 10.0))
         return rows
+
+    def _take(self, raw: str | bytes, aoi: Aoi, rows: list[dict]) -> None:
+        w, s, e, n = aoi.bbox
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            self.malformed += 1
+            return
+        if isinstance(frame, dict) and "error" in frame:
+            raise PermanentError(f"aisstream refused the subscription: {frame['error']}")
+        try:
+            row = frame_to_row(frame, aoi.tile)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            self.malformed += 1
+            return
+        if row and w <= row["longitude"] <= e and s <= row["latitude"] <= n:
+            rows.append(row)
 
 
 class DemoAis:
