@@ -14,14 +14,3 @@ from ocean_assets.core.retry import Backoff
 def options() -> Conus404Options:
     return dataclasses.replace(load_options(), backoff=Backoff(attempts=3, base_seconds=0.0,
                                                                jitter=False))
-
-
-@pytest.fixture
-def instance(tmp_path):
-    """Like the shared fixture, but creates the directory first (instance_for_test needs it)."""
-    import dagster as dg
-
-    path = tmp_path / "instance"
-    path.mkdir()
-    with dg.instance_for_test(temp_dir=str(path)) as inst:
-        yield inst

@@ -51,15 +51,3 @@ def put_raw(zones: Zones, source: str, name: str, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
-
-
-@pytest.fixture
-def instance(tmp_path: Path):
-    """Overrides the shared fixture, whose temp_dir is not created before instance_for_test
-    writes dagster.yaml into it (FileNotFoundError)."""
-    import dagster as dg
-
-    directory = tmp_path / "instance"
-    directory.mkdir()
-    with dg.instance_for_test(temp_dir=str(directory)) as inst:
-        yield inst

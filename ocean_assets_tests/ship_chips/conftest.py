@@ -30,14 +30,3 @@ def demo_day(cfg: ChipConfig):
     t0 = scene_time(items[0])
     ais = DemoAis().positions(aoi, [(t0 - dt.timedelta(minutes=5), t0 + dt.timedelta(minutes=5))])
     return items, ais
-
-
-@pytest.fixture
-def instance(tmp_path: Path):
-    """Shadow of the shared fixture: instance_for_test needs its temp_dir to exist (shared one omits mkdir)."""
-    import dagster as dg
-
-    temp_dir = tmp_path / "instance"
-    temp_dir.mkdir()
-    with dg.instance_for_test(temp_dir=str(temp_dir)) as inst:
-        yield inst
