@@ -210,11 +210,12 @@ class StacZarrSource:
     @cached_property
     def store(self) -> ZarrStoreSource:
         import planetary_computer
-        import pystac_client
+
+        from ocean_assets.sources.stac import open_client
 
         modifier = self.modifier or planetary_computer.sign_inplace
         try:
-            client = pystac_client.Client.open(self.stac_url, modifier=modifier)
+            client = open_client(self.stac_url, modifier=modifier)
             collection = client.get_collection(self.collection)
         except Exception as exc:  # network, HTTP and JSON errors alike
             raise SourceError(f"STAC API {self.stac_url}: cannot read collection "

@@ -246,3 +246,37 @@ def test_live_ais_reconnects_after_a_drop_and_skips_malformed_frames(cfg):
         thread.join(5)
     assert sorted(frame["mmsi"]) == [244000000 + i for i in range(4)]
     assert client.reconnects == 1 and client.malformed == 2 and len(connections) == 2
+
+
+def test_live_stac_search_survives_429_and_503(cfg, demo_day):
+    """pystac-client through our retrying StacApiIO: a 429 (Retry-After) and a 503 on the search, then
+    the answer; the result equals a fault-free search."""
+    items, _ = demo_day
+    seen: list[dict[str, Any]] = []
+    faults = [429, 503]
+    base = _stac_handler(items, seen)
+
+    class Flaky(base):
+        def do_POST(self) -> None:  # noqa: N802
+            if faults:
+                status = faults.pop(0)
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(status)
+                self.send_header("Retry-After", "0")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_POST()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        start = dt.datetime.combine(DAY, dt.time(), dt.UTC)
+        found = LiveScenes(f"http://127.0.0.1:{server.server_address[1]}", backoff_seconds=0.01).search(
+            cfg.aois[0], start, start + dt.timedelta(days=1), 60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not faults and len(seen) == 1
+    assert [i["id"] for i in found] == [items[0]["id"]]

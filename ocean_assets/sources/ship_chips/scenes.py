@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 import numpy as np
 import rasterio
-from pystac_client import Client
 from rasterio.transform import from_origin
 
 from ocean_assets.core.io import atomic_path, atomic_write_text
@@ -25,6 +24,7 @@ from ocean_assets.sources.ship_chips.demo_scenario import (
     Scenario,
     scenario,
 )
+from ocean_assets.sources.stac import open_client
 
 SCALE, OFFSET = 0.0001, -0.1
 BANDS_10M = ("blue", "green", "red", "nir")
@@ -45,12 +45,14 @@ class SceneSource(Protocol):
 class LiveScenes:
     """Earth Search (or any STAC API) through pystac-client."""
 
-    def __init__(self, endpoint: str, collection: str = "sentinel-2-l2a", max_items: int = 50):
+    def __init__(self, endpoint: str, collection: str = "sentinel-2-l2a", max_items: int = 50,
+                 backoff_seconds: float = 0.5):
         self.endpoint, self.collection, self.max_items = endpoint, collection, max_items
+        self.backoff_seconds = backoff_seconds
 
     def search(self, aoi: Aoi, start: dt.datetime, end: dt.datetime, cloud_cover_max: float,
                ) -> list[dict[str, Any]]:
-        client = Client.open(self.endpoint)
+        client = open_client(self.endpoint, backoff_seconds=self.backoff_seconds)
         search = client.search(collections=[self.collection], bbox=list(aoi.bbox),
                                datetime=[start, end], query={"eo:cloud_cover": {"lt": cloud_cover_max}},
                                max_items=self.max_items)
