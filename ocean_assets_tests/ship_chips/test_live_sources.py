@@ -104,11 +104,12 @@ def _frame(mmsi: int, lat: float, lon: float, when: str) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def ws_server(frames: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """An aisstream-like websocket server on 127.0.0.1 (ephemeral port) replaying ``frames``."""
+def ws_server(frames: list[dict[str, Any]], custom=None) -> Iterator[tuple[str, list[dict[str, Any]]]]:  # noqa: ANN001
+    """An aisstream-like websocket server on 127.0.0.1 (ephemeral port) replaying ``frames``
+    (or running the ``custom`` connection handler instead)."""
     subscriptions: list[dict[str, Any]] = []
 
-    async def handler(ws) -> None:
+    async def replay(ws) -> None:
         sub = json.loads(await asyncio.wait_for(ws.recv(), 3))
         subscriptions.append(sub)
         if sub.get("APIKey") != "good-key":
@@ -124,7 +125,7 @@ def ws_server(frames: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str
     stop = asyncio.Event()
 
     async def main() -> None:
-        async with serve(handler, "127.0.0.1", 0) as server:
+        async with serve(custom or replay, "127.0.0.1", 0) as server:
             port.append(server.sockets[0].getsockname()[1])
             ready.set()
             await stop.wait()
@@ -226,24 +227,9 @@ def test_live_ais_reconnects_after_a_drop_and_skips_malformed_frames(cfg):
         await ws.send(json.dumps({"MessageType": "PositionReport", "MetaData": {"MMSI": "x"}, "Message": {}}))
         await ws.close()
 
-    ready, port, stop = threading.Event(), [], asyncio.Event()
-    loop = asyncio.new_event_loop()
-
-    async def main() -> None:
-        async with serve(handler, "127.0.0.1", 0) as server:
-            port.append(server.sockets[0].getsockname()[1])
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    assert ready.wait(5)
-    try:
-        client = LiveAis(f"ws://127.0.0.1:{port[0]}", "good-key", capture_s=10)
+    with ws_server([], custom=handler) as (url, _):
+        client = LiveAis(url, "good-key", capture_s=10)
         frame = client.positions(cfg.aois[0], [])
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(5)
     assert sorted(frame["mmsi"]) == [244000000 + i for i in range(4)]
     assert client.reconnects == 1 and client.malformed == 2 and len(connections) == 2
 
