@@ -27,15 +27,13 @@ MIGRATION_POOL = "raw_zone_migration"
 JOB_NAME = "raw_zone_daily"
 MIGRATED_FILES = "migrated_files"  # metadata key the sensor reads: {relpath: sha256}
 PREVIEW_ROWS = 30
+# What both daily assets share: partitions, group, single-run backfills, freshness, ownership.
+COMMON = {"partitions_def": daily_partitions, "group_name": GROUP, "backfill_policy": dg.BackfillPolicy.single_run(),
+          "freshness_policy": DAILY_FRESHNESS, "owners": ["team:data-platform"], "code_version": "1"}
 
 
 @dg.asset(
-    partitions_def=daily_partitions,
-    group_name=GROUP,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    freshness_policy=DAILY_FRESHNESS,
-    owners=["team:data-platform"],
-    code_version="1",
+    **COMMON,
     retry_policy=REMOTE_RETRY,
     kinds={"json", "csv"},
     description="Funding files delivered for the day, landed in raw/funding_sources/{source}/.",
@@ -91,12 +89,7 @@ def _preview(outcomes: list[FileOutcome]) -> str:
 
 @dg.asset(
     deps=[raw_funding_files],
-    partitions_def=daily_partitions,
-    group_name=GROUP,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    freshness_policy=DAILY_FRESHNESS,
-    owners=["team:data-platform"],
-    code_version="1",
+    **COMMON,
     pool=MIGRATION_POOL,
     kinds={"json", "csv"},
     description="Raw funding files of the day (by arrival date) validated against "
