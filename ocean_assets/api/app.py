@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import Engine, case, func, select, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ocean_assets.api.metrics import DatabaseCollector
 from ocean_assets.db import migrate
@@ -65,6 +66,13 @@ def create_app(database_url: str | None = None, lag_source=None) -> FastAPI:  # 
     app = FastAPI(title="ocean-assets reef health API", version="1", description=__doc__)
     registry = CollectorRegistry()
     registry.register(DatabaseCollector(engine, lag_source))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # The database restarting or unreachable is the client's "try again", not a server bug.
+        return JSONResponse({"detail": f"database unavailable: {type(exc).__name__}"}, status_code=503,
+                            headers={"Retry-After": "5"})
 
     def latest_day() -> dt.date | None:
         with engine.connect() as conn:

@@ -1,4 +1,5 @@
-"""Engines and migrations. URLs: DATABASE_URL, else sqlite:///{data_root}/ocean_assets.db."""
+"""Engines and migrations. URLs: DATABASE_URL, else sqlite:///{data_root}/ocean_assets.db.
+Statement parameters (rows of data) are kept out of error messages and logs (hide_parameters)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _engine(url: str) -> Engine:
         path = url.split("sqlite:///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -36,15 +37,16 @@ def _engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 @lru_cache(maxsize=8)
 def _readonly_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[-1]
-        return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": 30})
-    engine = create_engine(url, pool_pre_ping=True)
+        return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": 30},
+                             hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _read_only(dbapi_connection, _record) -> None:  # noqa: ANN001

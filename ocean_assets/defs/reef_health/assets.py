@@ -8,13 +8,14 @@ import dagster as dg
 import geopandas as gpd
 import pandas as pd
 import xarray as xr
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ocean_assets.core.io import atomic_path, sha256_file
 from ocean_assets.core.ocean.paths import product_path
 from ocean_assets.core.reef_health.join import join_conditions
 from ocean_assets.core.reef_health.scoring import score_frame
 from ocean_assets.core.reef_health.store import record_fetch, upsert_scores
-from ocean_assets.core.retry import PermanentError
+from ocean_assets.core.retry import PermanentError, call_with_retry
 from ocean_assets.dagster_support import REMOTE_RETRY, run_partition_keys
 from ocean_assets.defs.reef_health.resources import ReefHealthResource
 from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
@@ -140,12 +141,19 @@ def reef_conditions(context: dg.AssetExecutionContext, reef_health: ReefHealthRe
           description="Reef health scores and anomalies, upserted into the database keyed on (date, reef_id): "
                       "re-running a day never duplicates or loses rows.")
 def health_scores(context: dg.AssetExecutionContext, reef_health: ReefHealthResource) -> dg.MaterializeResult:
-    engine = reef_health.engine()
+    backoff = reef_health.database_backoff()
+
+    def retrying(fn):  # noqa: ANN001, ANN202 - a database restart or dropped connection is transient
+        return call_with_retry(fn, backoff, retry_on=(OperationalError, InterfaceError), on_retry=lambda n, exc, wait:
+                               context.log.warning(f"database unavailable ({type(exc.orig or exc).__name__}); "
+                                                   f"attempt {n}/{backoff.attempts}, retrying in {wait:.1f}s"))
+
+    engine = retrying(reef_health.engine)
     cfg = reef_health.score_config()
     written, frames = 0, []
     for key in run_partition_keys(context):
         scored = score_frame(pd.read_parquet(conditions_path(reef_health, key)), cfg)
-        written += upsert_scores(engine, scored)
+        written += retrying(lambda scored=scored: upsert_scores(engine, scored))  # one transaction per try
         frames.append(scored)
     last = frames[-1]
     digest = hashlib.sha256(pd.util.hash_pandas_object(last.drop(columns=["date"]), index=False).values.tobytes()).hexdigest()

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from ocean_assets.config import load_config
 from ocean_assets.core.reef_health.scoring import ScoreConfig
+from ocean_assets.core.retry import Backoff
 from ocean_assets.db import get_engine, migrate
 from ocean_assets.settings import get_settings
 from ocean_assets.sources.reef_health.allen import (
@@ -50,6 +51,11 @@ class ReefHealthResource(dg.ConfigurableResource):
 
     def score_config(self) -> ScoreConfig:
         return ScoreConfig.from_config(self.config()["score"])
+
+    def database_backoff(self) -> Backoff:
+        r = self.config().get("database_retry") or {}
+        return Backoff(attempts=int(r.get("attempts", 6)), base_seconds=float(r.get("base_seconds", 1.0)),
+                       max_seconds=float(r.get("max_seconds", 15.0)))
 
     def engine(self) -> Engine:
         url = self.database_url or None
