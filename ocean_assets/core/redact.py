@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 MASK = "***"
 # Environment variables whose values are secrets (tokens, passwords, keys).
-SECRET_NAME = re.compile(r"(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|CREDENTIAL)", re.IGNORECASE)
+SECRET_NAME = re.compile(r"(TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|SUBSCRIPTION_?KEY|ACCESS_?KEY|CREDENTIAL)",
+                         re.IGNORECASE)
 MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
 
 

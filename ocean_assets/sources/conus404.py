@@ -24,6 +24,7 @@ import xarray as xr
 
 from ocean_assets.core.conus404.aggregate import day_slice
 from ocean_assets.core.conus404.options import Conus404Options
+from ocean_assets.core.redact import redact
 
 FULL_GRID = (1015, 1367)
 ARCHIVE_T0 = np.datetime64("1979-10-01T00", "h")
@@ -190,7 +191,7 @@ class ZarrStoreSource:
         try:
             return xr.open_zarr(self.href, storage_options=self.storage_options, **self.open_kwargs)
         except (FileNotFoundError, KeyError, ValueError, OSError) as exc:
-            raise SourceError(f"cannot open the CONUS404 Zarr store {self.href}: "
+            raise SourceError(f"cannot open the CONUS404 Zarr store {self.href.split('?')[0]}: "
                               f"{type(exc).__name__}") from exc
 
     def open_day(self, day: dt.date) -> xr.Dataset:
@@ -209,25 +210,44 @@ class StacZarrSource:
 
     @cached_property
     def store(self) -> ZarrStoreSource:
-        import planetary_computer
-
         from ocean_assets.sources.stac import open_client
 
-        modifier = self.modifier or planetary_computer.sign_inplace
         try:
-            client = open_client(self.stac_url, modifier=modifier)
-            collection = client.get_collection(self.collection)
+            collection = open_client(self.stac_url).get_collection(self.collection)
         except Exception as exc:  # network, HTTP and JSON errors alike
             raise SourceError(f"STAC API {self.stac_url}: cannot read collection "
                               f"{self.collection!r} ({type(exc).__name__})") from exc
         if collection is None or self.asset not in collection.assets:
             raise SourceError(f"collection {self.collection!r} has no asset {self.asset!r}")
-        asset = collection.assets[self.asset]
+        asset = self._signed(collection.assets[self.asset])
         return ZarrStoreSource(
             asset.href,
             storage_options=asset.extra_fields.get("xarray:storage_options"),
             open_kwargs=asset.extra_fields.get("xarray:open_kwargs"),
         )
+
+    def _signed(self, asset: Any) -> Any:
+        """The asset with a SAS token from the Planetary Computer token endpoint (it retries 429/5xx
+        itself); a refusal or a broken answer becomes a SourceError that names the cause, never the
+        token or the subscription key."""
+        import planetary_computer
+        import requests
+
+        try:
+            (self.modifier or planetary_computer.sign_inplace)(asset)
+        except requests.HTTPError as exc:
+            response = exc.response
+            status = response.status_code if response is not None else "?"
+            body = redact(response.text[:200]).strip() if response is not None else ""
+            url = (response.url if response is not None else "").split("?")[0]
+            hint = " (check PC_SDK_SUBSCRIPTION_KEY)" if status in (401, 403) else ""
+            raise SourceError(f"Planetary Computer signing refused: HTTP {status} from {url}{hint}: "
+                              f"{body}") from None
+        except Exception as exc:  # connection errors, retries exhausted, a malformed token answer
+            first_line = redact(str(exc)).splitlines()[0][:200] if str(exc) else ""  # later lines may quote the token
+            raise SourceError(f"Planetary Computer signing of {self.collection}/{self.asset} failed: "
+                              f"{type(exc).__name__}: {first_line}") from None
+        return asset
 
     def open_day(self, day: dt.date) -> xr.Dataset:
         return self.store.open_day(day)
