@@ -288,3 +288,25 @@ def cygnss_like_granule(day: str, path: Path) -> bytes:
                             "lon": ("lon", lon, {"units": "degrees_east"})})
     ds.to_netcdf(path)
     return path.read_bytes()
+
+
+@contextlib.contextmanager
+def asgi_server(app: object) -> Iterator[str]:
+    """Serve an ASGI app (FastAPI) with uvicorn on 127.0.0.1 in a thread; yields the base URL."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

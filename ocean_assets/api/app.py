@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
@@ -14,9 +15,11 @@ from sqlalchemy import Engine, case, func, select, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ocean_assets.api.metrics import DatabaseCollector
+from ocean_assets.core.ocean.paths import texture_path
 from ocean_assets.db import migrate
 from ocean_assets.db.engine import get_readonly_engine
 from ocean_assets.db.models import ReefHealthScore
+from ocean_assets.settings import get_settings
 
 MAX_DAYS = 366
 MAX_PAGE = 1000
@@ -57,7 +60,17 @@ def _rows(engine: Engine, stmt) -> list[dict[str, Any]]:  # noqa: ANN001
         return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-def create_app(database_url: str | None = None, lag_source=None) -> FastAPI:  # noqa: ANN001
+def serve_inside(root: Path, path: Path, media_type: str) -> FileResponse:
+    """``path`` as a file response if it resolves (symlinks included) to a file under ``root``; 404
+    otherwise. Routes build ``path`` from validated parameters only; this is the second fence."""
+    root, target = root.resolve(), path.resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        raise HTTPException(404, "not found")
+    return FileResponse(target, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
+
+
+def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
+               data_root: Path | None = None) -> FastAPI:
     migrate(database_url)  # with the writer's engine; everything the API does afterwards is read-only
     engine = get_readonly_engine(database_url)
     table = ReefHealthScore.__table__
@@ -154,6 +167,14 @@ def create_app(database_url: str | None = None, lag_source=None) -> FastAPI:  # 
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).where(table.c.date == day)).scalar_one()
         return {"total": total, "date": day, "items": _rows(engine, stmt)}
+
+    files = Path(data_root or get_settings().data_root)
+
+    @app.get("/textures/sst/{day}.png", response_class=FileResponse,
+             responses={200: {"content": {"image/png": {}}}, 404: {"description": "no texture for that day"}})
+    def sst_texture(day: dt.date) -> FileResponse:
+        """The day's SST texture for 3D globes (equirectangular RGBA PNG, the `sst_texture` asset)."""
+        return serve_inside(files, texture_path(files, day), "image/png")
 
     @app.get("/metrics", response_class=PlainTextResponse)
     def metrics() -> PlainTextResponse:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-import time
 from urllib.parse import parse_qs, unquote, urlparse
 
 import dagster as dg
@@ -22,7 +20,7 @@ from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.reef_health import store
 from ocean_assets.sources.reef_health.allen import AllenWfsSource, tiles
 from ocean_assets.sources.reef_health.crw import ErddapCrwSource
-from ocean_assets_tests.loopback import ErddapGriddap, http_server, send
+from ocean_assets_tests.loopback import ErddapGriddap, asgi_server, http_server, send
 from ocean_assets_tests.pg import temporary_database
 
 from .conftest import scored
@@ -98,10 +96,6 @@ def test_reef_graph_needs_acidity_then_scores_idempotently(instance, data_root):
 @pytest.fixture
 def api_server(tmp_path):
     """The API on 127.0.0.1 (uvicorn in a thread) over a SQLite database with a few days of scores."""
-    import socket
-
-    import uvicorn
-
     from ocean_assets.api.app import create_app
     from ocean_assets.db import get_engine, migrate
 
@@ -109,19 +103,8 @@ def api_server(tmp_path):
     migrate(url)
     for i in range(5):
         store.upsert_scores(get_engine(url), scored(dt.date(2024, 3, 1) + dt.timedelta(days=i), anomalies=2))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    server = uvicorn.Server(uvicorn.Config(create_app(url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with asgi_server(create_app(url)) as base:
+        yield base
 
 
 def test_dashboard_renders_every_page_from_the_api(api_server, monkeypatch):
