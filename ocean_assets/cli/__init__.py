@@ -8,7 +8,24 @@ import pkgutil
 import click
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cli(click.Group):
+    """Turns "the database is unreachable" from any command into one clear line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, InterfaceError) as exc:
+            from ocean_assets.core.redact import redact, redact_url
+            from ocean_assets.settings import get_settings
+
+            reason = redact(str(exc.orig or exc)).strip().splitlines()[0]
+            raise click.ClickException(f"database unavailable ({redact_url(get_settings().database_url)}): "
+                                       f"{reason}") from None
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ocean-assets")
 def cli() -> None:
     """ocean-assets: daily ocean, climate and earth-observation assets on Dagster."""

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ocean_assets.config import ConfigError, load_config
+from ocean_assets.core.redact import redact_url
 from ocean_assets.core.ship_chips import health
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips.prune import prune
@@ -60,10 +61,10 @@ def vacuum(rm_empty: bool, dry_run: bool) -> None:
         try:
             before, after = health.vacuum_database(settings.database_url)
         except Exception as exc:  # driver errors: class only (messages can contain the URL)
-            raise click.ClickException(f"VACUUM failed on {health.redacted(settings.database_url)} "
+            raise click.ClickException(f"VACUUM failed on {redact_url(settings.database_url)} "
                                        f"({type(exc).__name__})") from exc
         sizes = f" ({before} -> {after} bytes)" if before is not None else ""
-        click.echo(f"database {health.redacted(settings.database_url)} vacuumed{sizes}")
+        click.echo(f"database {redact_url(settings.database_url)} vacuumed{sizes}")
     if rm_empty:
         removed = health.remove_empty_dirs(settings.data_root, dry_run=dry_run)
         verb = "would remove" if dry_run else "removed"

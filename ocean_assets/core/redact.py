@@ -25,3 +25,14 @@ def redact(text: str, extra: Iterable[str | None] = ()) -> str:
     for value in secret_values(extra):
         text = text.replace(value, MASK)
     return re.sub(r"(?i)(bearer\s+)[^\s\"',;]+", rf"\g<1>{MASK}", text)
+
+
+def redact_url(url: str) -> str:
+    """A database or service URL with its password masked (``postgresql://user:***@host/db``)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL SQLAlchemy understands: keep the scheme and host only
+        return re.sub(r"//[^@/]*@", "//***@", url)

@@ -9,17 +9,20 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from dagster._serdes import serialize_value
 
 from ocean_assets.cli import cli
 from ocean_assets.core.redact import MASK, redact
 from ocean_assets_tests.loopback import CygnssGranules, Faulty, http_server, status_fault
+from ocean_assets_tests.pg import temporary_database
 from ocean_assets_tests.reliability.conftest import FAKE_PASSWORD, FAKE_TOKEN, write_live_config
 
 AIS_KEY = "ais-key-planted-5f3a9c"
 WEBHOOK = "https://hooks.example.invalid/services/T0/B0/planted-webhook-secret"
-SECRETS = (FAKE_TOKEN, FAKE_PASSWORD, AIS_KEY, "planted-webhook-secret", "pc-subscription-planted")
+DB_PASSWORD = "db-FAKE-password-c0ffee"
+SECRETS = (FAKE_TOKEN, FAKE_PASSWORD, AIS_KEY, "planted-webhook-secret", "pc-subscription-planted", DB_PASSWORD)
 DATE = "2024-03-05"
 
 
@@ -62,11 +65,25 @@ def test_redact_masks_environment_secrets_and_bearer_tokens(planted):
     assert redact("nothing secret here") == "nothing secret here"
 
 
-def test_demo_run_leaks_no_secret(planted, data_root, caplog):
-    """Every domain for one day (and `doctor`, which reports which secrets are set)."""
+def with_password(url: str, password: str) -> str:
+    return url.replace("postgres@", f"postgres:{password}@", 1)
+
+
+@pytest.fixture
+def database(postgres_url: str):  # noqa: ANN201
+    with temporary_database(postgres_url, prefix="oa_secrets") as url:
+        yield url
+
+
+def test_demo_run_leaks_no_secret(planted, data_root, caplog, database, monkeypatch):
+    """Every domain for one day on PostgreSQL with a password in DATABASE_URL (trust auth accepts
+    any), and `doctor`, which reports which secrets are set."""
     caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("DATABASE_URL", with_password(database, DB_PASSWORD))
     result = CliRunner().invoke(cli, ["materialize", "--date", DATE])
     assert result.exit_code == 0, result.output
+    with sa.create_engine(database).connect() as conn:  # the reef scores really went to PostgreSQL
+        assert conn.execute(sa.text("SELECT count(*) FROM reef_health_scores")).scalar_one() > 0
     doctor = CliRunner().invoke(cli, ["doctor"])
     assert not leaks(doctor.output), doctor.output
     assert not leaks(result.output) and not leaks(caplog.text)
@@ -99,3 +116,12 @@ def test_failing_live_downloads_leak_no_secret(planted, data_root, tmp_path, mon
     assert "HTTP 401" in result.output and "HTTP 403" in result.output and "Traceback" not in result.output
     assert leaking_events(instance) == []
     assert leaking_files(Path(instance.root_directory), data_root) == {}
+
+
+def test_unreachable_database_error_hides_the_password(planted, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://reader:{DB_PASSWORD}@127.0.0.1:1/reefs")
+    for args in (["db", "upgrade"], ["retention", "--status"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert "database unavailable (postgresql://reader:***@127.0.0.1:1/reefs)" in result.output
+        assert "Connection refused" in result.output and not leaks(result.output)

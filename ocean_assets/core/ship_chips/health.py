@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import yaml
 
 from ocean_assets.core.outcome import Outcome, fail, ok
+from ocean_assets.core.redact import redact_url
 from ocean_assets.settings import MODES, Settings
 
 # Environment variables the platform reads; doctor says set / not set, never the value.
@@ -67,10 +68,6 @@ def check_storage(data_root: Path) -> list[Outcome]:
             else fail("storage:free", f"only {free / 1e6:.0f} MB free", severity="WARN")]
 
 
-def redacted(url: str) -> str:
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
-
-
 def check_database(url: str) -> list[Outcome]:
     try:
         engine = sa.create_engine(url)
@@ -78,8 +75,8 @@ def check_database(url: str) -> list[Outcome]:
             conn.execute(sa.text("SELECT 1"))
         engine.dispose()
     except Exception as exc:  # any driver error: report its class only, the message may hold the URL
-        return [fail("database", f"cannot connect to {redacted(url)} ({type(exc).__name__})")]
-    return [ok("database", redacted(url))]
+        return [fail("database", f"cannot connect to {redact_url(url)} ({type(exc).__name__})")]
+    return [ok("database", redact_url(url))]
 
 
 def check_dependencies() -> list[Outcome]:
