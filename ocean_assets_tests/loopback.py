@@ -30,10 +30,17 @@ class _QuietServer(ThreadingHTTPServer):
 
 @contextlib.contextmanager
 def http_server(handle: Handler) -> Iterator[str]:
-    """Serve GET requests with ``handle(request)`` on 127.0.0.1; yields the base URL."""
+    """Serve GET and POST requests with ``handle(request)`` on 127.0.0.1; yields the base URL.
+    ``request.body`` holds a POST's body (read before the handler runs)."""
 
     class _Handler(BaseHTTPRequestHandler):
+        body = b""
+
         def do_GET(self) -> None:  # noqa: N802 (http.server API)
+            handle(self)
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server API)
+            self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             handle(self)
 
         def log_message(self, *args: object) -> None:
@@ -142,8 +149,9 @@ Fault = Callable[[BaseHTTPRequestHandler, Handler], None]
 class _Recorder:
     """A stand-in request that records what a handler would send (status, headers, body)."""
 
-    def __init__(self, path: str, headers: Mapping[str, str] | None = None) -> None:
-        self.path = path
+    def __init__(self, path: str, headers: Mapping[str, str] | None = None, body: bytes = b"",
+                 command: str = "GET") -> None:
+        self.path, self.body, self.command = path, body, command
         self.headers = headers or {}  # the request's headers, as the handler reads them
         self.status = 0
         self.sent_headers: dict[str, str] = {}
@@ -161,7 +169,8 @@ class _Recorder:
 
 def render(handle: Handler, request: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
     """What ``handle`` answers to ``request`` (same path and headers), without a socket."""
-    recorder = _Recorder(request.path, request.headers)
+    recorder = _Recorder(request.path, request.headers, getattr(request, "body", b""),
+                         getattr(request, "command", "GET"))
     handle(recorder)  # type: ignore[arg-type]
     return recorder.status, recorder.sent_headers, recorder.wfile.getvalue()
 

@@ -49,8 +49,10 @@ def finalize(frame: gpd.GeoDataFrame, classes: list[str] | None) -> gpd.GeoDataF
 
 class AllenWfsSource:
     def __init__(self, url: str, type_name: str, tile_degrees: float = 2.0, classes: list[str] | None = None,
-                 backoff: Backoff | None = None, session: requests.Session | None = None) -> None:
+                 backoff: Backoff | None = None, session: requests.Session | None = None,
+                 timeout: float = 120.0) -> None:
         self.url, self.type_name, self.tile_degrees, self.classes = url, type_name, tile_degrees, classes
+        self.timeout = timeout
         self.backoff = backoff or Backoff()
         self.session = session or requests.Session()
 
@@ -61,8 +63,8 @@ class AllenWfsSource:
 
         def attempt() -> list[dict]:
             try:
-                response = self.session.get(self.url, params=params, timeout=120)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                response = self.session.get(self.url, params=params, timeout=self.timeout)
+            except requests.RequestException as exc:  # connect, timeout, a body reset or cut short
                 raise ConnectionError(f"WFS unreachable: {type(exc).__name__}") from None
             if response.status_code in (429, 500, 502, 503, 504):
                 raise ConnectionError(f"WFS answered HTTP {response.status_code}")

@@ -24,16 +24,17 @@ class CrwSource(Protocol):
 
 class ErddapCrwSource:
     def __init__(self, server: str, dataset_id: str, variables: list[str], latitude_descending: bool = True,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, timeout: float = 120.0) -> None:
         self.server, self.dataset_id, self.variables = server, dataset_id, variables
         self.latitude_descending, self.backoff = latitude_descending, backoff or Backoff()
+        self.timeout = timeout
 
     def fetch(self, day: dt.date, bbox: tuple[float, float, float, float], workdir: Path) -> xr.Dataset:
         x0, y0, x1, y1 = bbox
         url = griddap_url(self.server, self.dataset_id, self.variables, day, (y0, y1), (x0, x1),
                           self.latitude_descending)
         path = download(url, Path(workdir) / f"crw_{day:%Y%m%d}.nc", backoff=self.backoff,
-                        not_found_message=NO_MATCH)
+                        timeout=self.timeout, not_found_message=NO_MATCH)
         with xr.open_dataset(path) as ds:
             return ds.load()
 

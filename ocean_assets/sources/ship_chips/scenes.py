@@ -46,13 +46,13 @@ class LiveScenes:
     """Earth Search (or any STAC API) through pystac-client."""
 
     def __init__(self, endpoint: str, collection: str = "sentinel-2-l2a", max_items: int = 50,
-                 backoff_seconds: float = 0.5):
+                 backoff_seconds: float = 0.5, timeout: float = 60.0):
         self.endpoint, self.collection, self.max_items = endpoint, collection, max_items
-        self.backoff_seconds = backoff_seconds
+        self.backoff_seconds, self.timeout = backoff_seconds, timeout
 
     def search(self, aoi: Aoi, start: dt.datetime, end: dt.datetime, cloud_cover_max: float,
                ) -> list[dict[str, Any]]:
-        client = open_client(self.endpoint, backoff_seconds=self.backoff_seconds)
+        client = open_client(self.endpoint, backoff_seconds=self.backoff_seconds, timeout=self.timeout)
         search = client.search(collections=[self.collection], bbox=list(aoi.bbox),
                                datetime=[start, end], query={"eo:cloud_cover": {"lt": cloud_cover_max}},
                                max_items=self.max_items)
