@@ -189,7 +189,7 @@ class ZarrStoreSource:
     def dataset(self) -> xr.Dataset:
         try:
             return xr.open_zarr(self.href, storage_options=self.storage_options, **self.open_kwargs)
-        except (FileNotFoundError, KeyError, ValueError, OSError) as exc:
+        except (FileNotFoundError, KeyError, ValueError, TypeError, OSError) as exc:
             raise SourceError(f"cannot open the CONUS404 Zarr store {self.href}: "
                               f"{type(exc).__name__}") from exc
 
@@ -223,11 +223,12 @@ class StacZarrSource:
         if collection is None or self.asset not in collection.assets:
             raise SourceError(f"collection {self.collection!r} has no asset {self.asset!r}")
         asset = collection.assets[self.asset]
-        return ZarrStoreSource(
-            asset.href,
-            storage_options=asset.extra_fields.get("xarray:storage_options"),
-            open_kwargs=asset.extra_fields.get("xarray:open_kwargs"),
-        )
+        extras = {key: asset.extra_fields.get(key) for key in ("xarray:storage_options", "xarray:open_kwargs")}
+        for key, value in extras.items():
+            if value is not None and not isinstance(value, dict):
+                raise SourceError(f"asset {self.asset!r}: {key} must be an object, got {type(value).__name__}")
+        return ZarrStoreSource(asset.href, storage_options=extras["xarray:storage_options"],
+                               open_kwargs=extras["xarray:open_kwargs"])
 
     def open_day(self, day: dt.date) -> xr.Dataset:
         return self.store.open_day(day)
