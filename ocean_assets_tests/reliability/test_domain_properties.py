@@ -223,9 +223,13 @@ class _Client:
         return pystac.Collection.from_dict(copy.deepcopy(self.doc))
 
 
+ASSET_PATHS = [p for p in COLLECTION_PATHS if p[0] == "assets" and len(p) == 3]
+collections = st.one_of(json_values, *(st.builds(mutate, st.just(GOOD_COLLECTION), st.just(paths), edits(collection_values, n))
+                                       for paths, n in ((COLLECTION_PATHS, 4), (ASSET_PATHS, 2))))
+
+
 @bounded(60)
-@given(doc=st.one_of(json_values, st.builds(mutate, st.just(GOOD_COLLECTION), st.just(COLLECTION_PATHS),
-                                            edits(collection_values))).filter(_no_remote))
+@given(doc=collections.filter(_no_remote))
 @example(doc=mutate(GOOD_COLLECTION, COLLECTION_PATHS,
                     [(COLLECTION_PATHS.index(("assets", "zarr-abfs", "xarray:open_kwargs")), "replace", [1])]))
 @example(doc=mutate(GOOD_COLLECTION, COLLECTION_PATHS,
@@ -274,11 +278,12 @@ coord_text = st.one_of(st.sampled_from(["", "3,51", "3,51 4,52 3,51", "a,b c,d e
                                         ",,, ,,, ,,, ,,,"]), xml_text)
 time_text = st.one_of(st.sampled_from(["", "now", "2026-02-30T10:00:00", "9999-12-31T23:59:59", "10:40",
                                        "2026-04-10T10:40:01+25:00", "0000-00-00"]), xml_text)
-placemarks = st.fixed_dictionaries({}, optional={
-    "ObservationTimeStart": st.one_of(st.just(GOOD_PM["ObservationTimeStart"]), time_text),
-    "ObservationTimeStop": st.one_of(st.just(GOOD_PM["ObservationTimeStop"]), time_text),
-    "Platform": xml_text, "OrbitRelative": xml_text,
-    "coordinates": st.one_of(st.just(COORDS), coord_text)})
+PM_KEYS = list(GOOD_PM)
+pm_values = {"ObservationTimeStart": time_text, "ObservationTimeStop": time_text, "Platform": xml_text,
+             "OrbitRelative": xml_text, "coordinates": coord_text}
+placemarks = st.builds(mutate, st.just(GOOD_PM), st.just([(k,) for k in PM_KEYS]), st.lists(
+    st.sampled_from(PM_KEYS).flatmap(lambda k: st.tuples(st.just(PM_KEYS.index(k)), st.sampled_from(["drop", "replace"]),
+                                                         pm_values[k])), max_size=2))
 
 
 def assert_swaths(swaths: list[dict[str, Any]]) -> None:
@@ -347,9 +352,13 @@ def _csv(header: list[str], rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
+GOOD_ROW = ["Sentinel-2B", "2026-04-10T10:40:00Z", "2026-04-10T10:41:00Z", "POLYGON((3 51, 6 51, 6 53.5, 3 53.5, 3 51))"]
+csv_rows = st.lists(st.one_of(st.lists(csv_cell, max_size=5), st.lists(st.tuples(st.integers(0, 3), csv_cell), max_size=2)
+                              .map(lambda e: [dict(e).get(i, c) for i, c in enumerate(GOOD_ROW)])), max_size=3)
+
+
 @bounded(100)
-@given(text=st.one_of(st.text(max_size=200), st.builds(_csv, csv_headers, st.lists(st.lists(csv_cell, max_size=5),
-                                                                                    max_size=3))))
+@given(text=st.one_of(st.text(max_size=200), st.builds(_csv, csv_headers, csv_rows)))
 @example(text=_csv(["platform", "start", "end", "footprint_wkt"], [["S2B", "2026-04-10T10:40:00Z", "now", "LINESTRING("]]))
 @example(text=_csv(["platform", "start", "end", "footprint_wkt"], [["S2B", "", "", ""]]))
 @example(text="")
@@ -377,9 +386,14 @@ TLE = ["1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927",
        "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537"]
 
 
+tle_line = st.one_of(st.text(max_size=80), st.sampled_from(["S2A", *TLE, TLE[0][:40], TLE[0][:60] + "x" * 9,
+                                                           "1 " + "x" * 67, "2 " + "9" * 67, TLE[1].replace("5", "-")]))
+tle_triples = st.lists(st.tuples(st.sampled_from(["S2A", "SENTINEL-2B", " ISS "]), st.one_of(st.just(TLE[0]), tle_line),
+                                 st.one_of(st.just(TLE[1]), tle_line)).map(list), max_size=3).map(lambda t: sum(t, []))
+
+
 @bounded(100)
-@given(lines=st.lists(st.one_of(st.text(max_size=80), st.sampled_from(["S2A", *TLE, TLE[0][:40], "1 " + "x" * 67,
-                                                                        "2 " + "9" * 67])), max_size=7))
+@given(lines=st.one_of(st.lists(tle_line, max_size=7), tle_triples))
 def test_tle_files_give_propagatable_tles_or_plan_error(lines):
     try:
         tles = overpass.parse_tle_file("\n".join(lines))

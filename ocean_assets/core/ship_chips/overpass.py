@@ -188,7 +188,8 @@ def backfill_passes(items_by_tile: Mapping[str, list[dict[str, Any]]]) -> pd.Dat
     for tile, items in items_by_tile.items():
         for item in items:
             props = item.get("properties") if isinstance(item, dict) else None
-            label = f"STAC item {item.get('id') if isinstance(item, dict) else item!r} (tile {tile})"
+            name = repr(item.get("id")) if isinstance(item, dict) else f"of type {type(item).__name__}"
+            label = f"STAC item {name} (tile {tile})"
             if not isinstance(props, dict) or "datetime" not in props:
                 raise PlanError(f"{label} has no properties.datetime")
             try:
