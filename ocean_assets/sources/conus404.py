@@ -190,7 +190,7 @@ class ZarrStoreSource:
     def dataset(self) -> xr.Dataset:
         try:
             return xr.open_zarr(self.href, storage_options=self.storage_options, **self.open_kwargs)
-        except (FileNotFoundError, KeyError, ValueError, OSError) as exc:
+        except (FileNotFoundError, KeyError, ValueError, TypeError, OSError) as exc:
             raise SourceError(f"cannot open the CONUS404 Zarr store {self.href.split('?')[0]}: "
                               f"{type(exc).__name__}") from exc
 
@@ -219,12 +219,15 @@ class StacZarrSource:
                               f"{self.collection!r} ({type(exc).__name__})") from exc
         if collection is None or self.asset not in collection.assets:
             raise SourceError(f"collection {self.collection!r} has no asset {self.asset!r}")
-        asset = self._signed(collection.assets[self.asset])
-        return ZarrStoreSource(
-            asset.href,
-            storage_options=asset.extra_fields.get("xarray:storage_options"),
-            open_kwargs=asset.extra_fields.get("xarray:open_kwargs"),
-        )
+        asset = collection.assets[self.asset]
+        keys = ("xarray:storage_options", "xarray:open_kwargs")
+        for key in keys:
+            value = asset.extra_fields.get(key)
+            if value is not None and not isinstance(value, dict):
+                raise SourceError(f"asset {self.asset!r}: {key} must be an object, got {type(value).__name__}")
+        asset = self._signed(asset)
+        storage_options, open_kwargs = (asset.extra_fields.get(key) for key in keys)
+        return ZarrStoreSource(asset.href, storage_options=storage_options, open_kwargs=open_kwargs)
 
     def _signed(self, asset: Any) -> Any:
         """The asset with a SAS token from the Planetary Computer token endpoint (it retries 429/5xx

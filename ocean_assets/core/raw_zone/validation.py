@@ -72,6 +72,8 @@ def _compiled(schema_text: str) -> jsonschema.protocols.Validator:
 
 def parse_records(data: bytes, suffix: str) -> list[dict[str, Any]]:
     """Records from a JSON file (a list, or an object with ``records``) or a CSV file (one per row)."""
+    if suffix not in (".json", ".csv"):
+        raise ValueError(f"unsupported file type {suffix!r} (expected .json or .csv)")
     text = data.decode("utf-8-sig")
     if suffix == ".json":
         doc = json.loads(text)
@@ -79,13 +81,11 @@ def parse_records(data: bytes, suffix: str) -> list[dict[str, Any]]:
         if not isinstance(records, list):
             raise ValueError("JSON must be a list of records or an object with a 'records' list")
         return records
-    if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in ("id", "amount") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"CSV header lacks columns {missing}")
-        return [_row_to_record(row) for row in reader]
-    raise ValueError(f"unsupported file type {suffix!r} (expected .json or .csv)")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("id", "amount") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"CSV header lacks columns {missing}")
+    return [_row_to_record(row) for row in reader]
 
 
 def _row_to_record(row: dict[str, str | None]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sgp4.api import Satrec, jday
 from shapely import wkt
+from shapely.errors import ShapelyError
 from shapely.geometry import Polygon, box
 
 from ocean_assets.core.ship_chips.geo import haversine_m
@@ -109,7 +110,11 @@ def _runs(mask: np.ndarray) -> list[list[int]]:
 
 
 def _parse_time(value: str) -> dt.datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"time {value!r} is not a string")
     stamp = pd.Timestamp(value.strip())
+    if pd.isna(stamp):
+        raise ValueError(f"time {value!r} is empty")
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).to_pydatetime()
 
 
@@ -120,29 +125,47 @@ def parse_esa_kml(text: str) -> list[dict[str, Any]]:
     except ET.ParseError as exc:
         raise PlanError(f"acquisition plan is not valid KML: {exc}") from exc
     swaths = []
-    for pm in root.iter(f"{{{KML_NS['kml']}}}Placemark"):
+    for n, pm in enumerate(root.iter(f"{{{KML_NS['kml']}}}Placemark"), start=1):
         data = {d.get("name"): (d.findtext("kml:value", default="", namespaces=KML_NS) or "")
                 for d in pm.iter(f"{{{KML_NS['kml']}}}Data")}
         coords = pm.findtext(".//kml:Polygon//kml:coordinates", namespaces=KML_NS)
         if not coords or "ObservationTimeStart" not in data:
             continue
-        ring = [tuple(float(v) for v in c.split(",")[:2]) for c in coords.split()]
-        swaths.append({"platform": data.get("Platform", data.get("SatelliteId", "sentinel-2")).lower(),
-                       "start": _parse_time(data["ObservationTimeStart"]),
-                       "end": _parse_time(data["ObservationTimeStop"]),
-                       "orbit_relative": data.get("OrbitRelative"), "geometry": Polygon(ring)})
+        if "ObservationTimeStop" not in data:
+            raise PlanError(f"placemark {n}: ObservationTimeStart without ObservationTimeStop")
+        try:
+            ring = [_lon_lat(c) for c in coords.split()]
+            swaths.append({"platform": data.get("Platform", data.get("SatelliteId", "sentinel-2")).lower(),
+                           "start": _parse_time(data["ObservationTimeStart"]),
+                           "end": _parse_time(data["ObservationTimeStop"]),
+                           "orbit_relative": data.get("OrbitRelative"), "geometry": Polygon(ring)})
+        except (ValueError, ShapelyError) as exc:
+            raise PlanError(f"placemark {n}: {exc}") from exc
     return swaths
+
+
+def _lon_lat(text: str) -> tuple[float, float]:
+    lon, lat = (float(v) for v in (text.split(",") + [""])[:2])
+    return lon, lat
 
 
 def parse_esa_csv(path: Path) -> list[dict[str, Any]]:
     """CSV form of a plan: platform, start, end, footprint_wkt."""
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except ValueError as exc:
+        raise PlanError(f"{path.name}: not a readable CSV: {exc}") from exc
     missing = {"platform", "start", "end", "footprint_wkt"} - set(frame.columns)
     if missing:
         raise PlanError(f"{path.name}: missing columns {sorted(missing)}")
-    return [{"platform": str(r.platform).lower(), "start": _parse_time(str(r.start)),
-             "end": _parse_time(str(r.end)), "geometry": wkt.loads(r.footprint_wkt)}
-            for r in frame.itertuples()]
+    swaths = []
+    for line, r in enumerate(frame.itertuples(), start=2):
+        try:
+            swaths.append({"platform": r.platform.lower(), "start": _parse_time(r.start),
+                           "end": _parse_time(r.end), "geometry": wkt.loads(r.footprint_wkt)})
+        except (ValueError, ShapelyError) as exc:
+            raise PlanError(f"{path.name} line {line}: {exc}") from exc
+    return swaths
 
 
 def plan_passes(swaths: Iterable[dict[str, Any]], aois: Iterable[Aoi], day: dt.date) -> pd.DataFrame:
@@ -164,7 +187,15 @@ def backfill_passes(items_by_tile: Mapping[str, list[dict[str, Any]]]) -> pd.Dat
     rows = []
     for tile, items in items_by_tile.items():
         for item in items:
-            when = _parse_time(item["properties"]["datetime"])
-            rows.append({"tile": tile, "platform": item["properties"].get("platform", ""),
+            props = item.get("properties") if isinstance(item, dict) else None
+            name = repr(item.get("id")) if isinstance(item, dict) else f"of type {type(item).__name__}"
+            label = f"STAC item {name} (tile {tile})"
+            if not isinstance(props, dict) or "datetime" not in props:
+                raise PlanError(f"{label} has no properties.datetime")
+            try:
+                when = _parse_time(props["datetime"])
+            except ValueError as exc:
+                raise PlanError(f"{label}: bad properties.datetime: {exc}") from exc
+            rows.append({"tile": tile, "platform": str(props.get("platform") or ""),
                          "start": when, "end": when, "source": "backfill"})
     return pd.DataFrame(rows, columns=COLUMNS) if rows else empty_schedule()

@@ -30,20 +30,35 @@ def parse_time_utc(value: str) -> pd.Timestamp:
     """aisstream's ``2026-04-25 09:47:25.26746452 +0000 UTC`` -> UTC timestamp (ns precision)."""
     text = value.replace(" UTC", "").strip()
     date_part, time_part, *_ = text.split(" ")
-    return pd.Timestamp(f"{date_part}T{time_part}", tz="UTC")
+    return pd.Timestamp(f"{date_part}T{time_part}", tz="UTC").as_unit("ns")
+
+
+class MalformedFrame(ValueError):
+    """A PositionReport frame with missing, mistyped or out-of-range fields."""
 
 
 def frame_to_row(frame: dict, tile: str) -> dict | None:
+    """A position row, None for other message types; MalformedFrame if the report is unusable."""
+    if not isinstance(frame, dict):
+        raise MalformedFrame(f"frame is a {type(frame).__name__}, not an object")
     if frame.get("MessageType") != "PositionReport":
         return None
-    meta, report = frame.get("MetaData", {}), frame.get("Message", {}).get("PositionReport", {})
-    return {"mmsi": int(meta["MMSI"]), "ship_name": str(meta.get("ShipName", "")).strip(),
-            "time_utc": parse_time_utc(meta["time_utc"]),
-            "latitude": float(report.get("Latitude", meta.get("latitude"))),
-            "longitude": float(report.get("Longitude", meta.get("longitude"))),
-            "sog": float(report.get("Sog", math.nan)), "cog": float(report.get("Cog", math.nan)),
-            "true_heading": int(report.get("TrueHeading", 511)),
-            "nav_status": int(report.get("NavigationalStatus", 15)), "tile": tile}
+    try:
+        meta, report = frame.get("MetaData", {}), frame.get("Message", {}).get("PositionReport", {})
+        row = {"mmsi": int(meta["MMSI"]), "ship_name": str(meta.get("ShipName", "")).strip(),
+               "time_utc": parse_time_utc(meta["time_utc"]),
+               "latitude": float(report.get("Latitude", meta.get("latitude"))),
+               "longitude": float(report.get("Longitude", meta.get("longitude"))),
+               "sog": float(report.get("Sog", math.nan)), "cog": float(report.get("Cog", math.nan)),
+               "true_heading": int(report.get("TrueHeading", 511)),
+               "nav_status": int(report.get("NavigationalStatus", 15)), "tile": tile}
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise MalformedFrame(f"{type(exc).__name__}: {exc}") from exc
+    if not 0 < row["mmsi"] <= 999_999_999:
+        raise MalformedFrame(f"MMSI {row['mmsi']} is not a 9-digit number")
+    if not (-90 <= row["latitude"] <= 90 and -180 <= row["longitude"] <= 180):
+        raise MalformedFrame(f"position ({row['latitude']}, {row['longitude']}) is out of range")
+    return row
 
 
 def to_frame(rows: list[dict]) -> pd.DataFrame:
@@ -103,7 +118,7 @@ class LiveAis:
             raise PermanentError(f"aisstream refused the subscription: {frame['error']}")
         try:
             row = frame_to_row(frame, aoi.tile)
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except MalformedFrame:
             self.malformed += 1
             return
         if row and w <= row["longitude"] <= e and s <= row["latitude"] <= n:
