@@ -32,7 +32,7 @@ from ocean_assets.core.raw_zone.validation import (
     validate_bytes,
 )
 from ocean_assets.core.reef_health import store
-from ocean_assets.core.ship_chips import overpass
+from ocean_assets.core.ship_chips import chipping, overpass
 from ocean_assets.core.ship_chips.overpass import PlanError
 from ocean_assets.core.ship_chips.settings import Aoi
 from ocean_assets.db import get_engine, migrate
@@ -192,6 +192,36 @@ def test_backfill_keeps_well_formed_items():
     schedule = overpass.backfill_passes({"31UFU": [GOOD_ITEM]})
     assert schedule["start"][0] == dt.datetime(2026, 4, 10, 10, 40, 12, 345000, tzinfo=dt.UTC)
     assert schedule["platform"][0] == "sentinel-2b"
+
+
+BANDS = ["blue", "green", "red", "nir", "swir16", "swir22"]
+CHIP_ITEM = {**GOOD_ITEM, "assets": {b: {"href": f"/nonexistent/{b}.tif"} for b in [*BANDS, "scl"]}}
+CHIP_ITEM_PATHS = leaf_paths(CHIP_ITEM)
+chip_items = st.one_of(json_values, st.builds(mutate, st.just(CHIP_ITEM), st.just(CHIP_ITEM_PATHS),
+                                              edits(st.one_of(ABSURD, bad_times))))
+AIS_NEAR = pd.DataFrame({"mmsi": [244000001], "ship_name": ["A"], "latitude": [52.0], "longitude": [4.0],
+                         "time_utc": [pd.Timestamp("2026-04-10T10:41:00Z")]})
+
+
+@bounded(150)
+@given(item=chip_items)
+@example(item={k: v for k, v in CHIP_ITEM.items() if k != "assets"})
+@example(item={**CHIP_ITEM, "assets": {"green": {"href": "g.tif"}}})
+@example(item={**CHIP_ITEM, "bbox": [3.0, 51.0]})
+@example(item={**CHIP_ITEM, "properties": {}})
+def test_scenes_missing_parts_are_skipped_with_a_reason(item):
+    """s2_scenes keeps an item only if chipping can use it; otherwise it records why."""
+    problem = chipping.scene_problem(item, BANDS)
+    if problem is not None:
+        assert isinstance(problem, str) and problem
+        return
+    chipping.match_observations(AIS_NEAR, [item], 10)  # everything chipping reads up front is there
+    assert all(isinstance(item["assets"][b]["href"], str) for b in [*BANDS, "scl"])
+
+
+def test_the_real_shape_of_a_scene_is_usable():
+    assert chipping.scene_problem(CHIP_ITEM, BANDS) is None
+    assert chipping.scene_problem({**CHIP_ITEM, "assets": {}}, BANDS).startswith("missing asset(s) blue, green")
 
 
 GOOD_COLLECTION = {

@@ -69,6 +69,28 @@ def split_for(mmsi: int, fractions: dict[str, float]) -> str:
     return SPLITS[-1]
 
 
+GATE_ASSETS = ("scl", "green", "nir")
+
+
+def scene_problem(scene: Any, bands: list[str]) -> str | None:
+    """Why a STAC item cannot be chipped (missing datetime, bbox or a band/SCL asset), or None.
+    Such items are skipped with the reason: no retry would give them the missing parts."""
+    if not isinstance(scene, dict):
+        return f"item is a {type(scene).__name__}, not an object"
+    props, assets, bbox = scene.get("properties"), scene.get("assets"), scene.get("bbox")
+    try:
+        scene_time(scene)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return f"no usable properties.datetime ({(props or {}).get('datetime') if isinstance(props, dict) else props!r})"
+    if not (isinstance(bbox, list | tuple) and len(bbox) == 4 and all(isinstance(v, int | float) for v in bbox)):
+        return "no usable bbox"
+    if not isinstance(assets, dict):
+        return "no assets"
+    missing = [name for name in dict.fromkeys([*bands, *GATE_ASSETS])
+               if not isinstance(assets.get(name), dict) or not isinstance(assets[name].get("href"), str)]
+    return f"missing asset(s) {', '.join(missing)}" if missing else None
+
+
 def scene_time(scene: dict[str, Any]) -> dt.datetime:
     return pd.Timestamp(scene["properties"]["datetime"]).tz_convert("UTC").to_pydatetime()
 

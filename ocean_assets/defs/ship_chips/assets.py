@@ -15,7 +15,12 @@ from ocean_assets.core.io import atomic_path, atomic_write_text, sha256_file
 from ocean_assets.core.retry import PermanentError
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips import layout, overpass, report, retry_store
-from ocean_assets.core.ship_chips.chipping import ChipError, match_observations, process_observation
+from ocean_assets.core.ship_chips.chipping import (
+    ChipError,
+    match_observations,
+    process_observation,
+    scene_problem,
+)
 from ocean_assets.core.ship_chips.stac import build_catalog, now_iso
 from ocean_assets.dagster_support import REMOTE_RETRY, file_metadata, run_partition_keys
 from ocean_assets.defs.ship_chips.resources import ShipChipsResource
@@ -157,20 +162,25 @@ def s2_scenes(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResour
     pad = dt.timedelta(hours=float(stac.get("search_window_hours", 12)) / 2)
     aois = {a.tile: a for a in cfg.aois}
     source = ship_chips_env.scenes()
-    paths, rows = [], []
+    paths, rows, skipped = [], [], []
     for day in run_partition_keys(context):
         items: dict[str, dict] = {}
         for tile, windows in _active_windows(_read_schedule(root, day), pad).items():
             if tile in aois:
                 start, end = min(w[0] for w in windows), max(w[1] for w in windows)
                 for item in source.search(aois[tile], start, end, float(stac.get("cloud_cover_max", 100))):
+                    if problem := scene_problem(item, cfg.bands):
+                        skipped.append({"day": day, "id": str(item.get("id")), "reason": problem})
+                        context.log.warning(f"{day}: skipping STAC item {item.get('id')!r}: {problem}")
+                        continue
                     items[item["id"]] = item
         path = layout.scenes_path(root, day)
         atomic_write_text(path, json.dumps(list(items.values()), indent=1))
         paths.append(path)
         rows += [{"day": day, "id": i["id"], "cloud_cover": i["properties"].get("eo:cloud_cover"),
                   "datetime": i["properties"]["datetime"]} for i in items.values()]
-    return dg.MaterializeResult(metadata={"scenes": len(rows), "preview": _preview(pd.DataFrame(rows))},
+    return dg.MaterializeResult(metadata={"scenes": len(rows), "preview": _preview(pd.DataFrame(rows)),
+                                          "skipped_items": dg.MetadataValue.json(skipped[:50])},
                                 data_version=_version(paths))
 
 
