@@ -85,6 +85,12 @@ def run(job: str, key: str, patch: str = "") -> subprocess.CompletedProcess:
                           env=os.environ.copy(), timeout=300)
 
 
+def run_here(job: str, key: str) -> None:
+    """The next, uninterrupted run: in this process, on the same instance as the child's."""
+    with dg.DagsterInstance.get() as instance:
+        assert load_definitions().resolve_job_def(job).execute_in_process(instance=instance, partition_key=key).success
+
+
 def killed(proc: subprocess.CompletedProcess) -> bool:
     return proc.returncode == -signal.SIGKILL and "finished" not in proc.stdout
 
@@ -126,8 +132,7 @@ def test_kill_mid_cog_write_leaves_only_whole_chips(data_root):
     assert not idx.index_path(root).exists()  # the index never saw the interrupted day
     first_chip = sha256_file(chips[0])
 
-    proc = run("ship_chips_daily", DAY1)
-    assert proc.returncode == 0 and "finished" in proc.stdout, proc.stderr[-2000:]
+    run_here("ship_chips_daily", DAY1)
     chips = final_files(root / "chips", "*.tif")
     index = idx.read_index(root)
     assert len(chips) == len(index) == 3 and all(map(whole_cog, chips))
@@ -137,7 +142,7 @@ def test_kill_mid_cog_write_leaves_only_whole_chips(data_root):
 
 def test_kill_mid_index_write_keeps_the_previous_index(data_root):
     root = data_root / "ship_chips"
-    assert run("ship_chips_daily", DAY1).returncode == 0
+    run_here("ship_chips_daily", DAY1)
     before, before_rows = sha256_file(idx.index_path(root)), idx.read_index(root)
     assert set(before_rows["day"]) == {DAY1}
 
@@ -147,7 +152,7 @@ def test_kill_mid_index_write_keeps_the_previous_index(data_root):
     assert sha256_file(idx.index_path(root)) == before  # ... and the index is the previous one, whole
     pd.testing.assert_frame_equal(idx.read_index(root), before_rows)
 
-    assert run("ship_chips_daily", DAY2).returncode == 0
+    run_here("ship_chips_daily", DAY2)
     after = idx.read_index(root)
     assert set(after["day"]) == {DAY1, DAY2}
     assert not after["chip_id"].duplicated().any()
@@ -182,18 +187,18 @@ def score_rows(url: str) -> pd.DataFrame:
 
 
 def test_kill_mid_database_batch_applies_nothing(database_url, data_root):
-    with dg.DagsterInstance.get() as instance:  # the same instance the child processes use
+    with dg.DagsterInstance.get() as instance:  # pH for the scores comes from `acidity`
         assert load_definitions().resolve_job_def("ocean_daily").execute_in_process(
             instance=instance, partition_key=REEF_DAY, asset_selection=[dg.AssetKey("acidity")]).success
     proc = run("reef_health_daily", REEF_DAY, KILL_IN_BATCH)
     assert killed(proc), proc.stderr[-2000:]
     assert score_rows(database_url).empty  # the first batch ran but was never committed
 
-    assert run("reef_health_daily", REEF_DAY).returncode == 0
+    run_here("reef_health_daily", REEF_DAY)
     first = score_rows(database_url)
     reefs = pd.read_parquet(final_files(data_root / "reef_health" / "conditions", "*.parquet")[0])
     assert len(first) == len(reefs) > 2 and not first[["date", "reef_id"]].duplicated().any()
     assert set(pd.to_datetime(first["date"]).dt.date) == {dt.date.fromisoformat(REEF_DAY)}
-    assert run("reef_health_daily", REEF_DAY).returncode == 0  # and once more: still one row per reef
+    run_here("reef_health_daily", REEF_DAY)  # and once more: still one row per reef
     pd.testing.assert_frame_equal(score_rows(database_url).sort_values("reef_id", ignore_index=True),
                                   first.sort_values("reef_id", ignore_index=True))

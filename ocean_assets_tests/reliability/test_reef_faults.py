@@ -68,7 +68,8 @@ def test_wfs_refusal_is_permanent_and_clear():
     assert len(calls) == 1
 
 
-def test_database_outage_fails_cleanly_then_rerun_has_no_duplicates(instance, data_root):
+def test_database_outage_fails_cleanly_then_rerun_has_no_duplicates(instance, data_root, monkeypatch):
+    monkeypatch.setattr(ReefHealthResource, "database_backoff", lambda self: FAST)  # retried, then fails
     defs = load_definitions()
     defs.resolve_job_def("ocean_daily").execute_in_process(
         instance=instance, partition_key="2024-03-05", asset_selection=[dg.AssetKey("acidity")])
