@@ -1,9 +1,10 @@
-"""File helpers shared by every domain: atomic writes and checksums."""
+"""File helpers shared by every domain: atomic writes, locks for read-modify-write, checksums."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import os
 import shutil
@@ -45,6 +46,24 @@ def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def file_lock(target: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock for a read-modify-write of ``target`` (e.g. a shared index).
+
+    Atomic renames keep each file whole, but two writers that both read, change and rewrite the
+    same file would lose one update; this serialises them across processes on one host or a POSIX
+    shared file system. The lock file (``.{name}.lock``) stays; deleting it could split the lock.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(f".{target.name}.lock"), "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def atomic_write_bytes(final: str | os.PathLike[str], data: bytes) -> Path:

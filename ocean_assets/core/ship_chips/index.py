@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 from shapely import wkt
 
-from ocean_assets.core.io import atomic_path, atomic_write_text
+from ocean_assets.core.io import atomic_path, atomic_write_text, file_lock
 from ocean_assets.core.ship_chips.chipping import SPLITS
 
 INDEX_COLUMNS = ["chip_id", "mmsi", "ship_name", "ais_time", "scene_time", "scene_id", "tile",
@@ -50,13 +50,20 @@ def write_index(frame: gpd.GeoDataFrame, dataset_root: Path) -> Path:
     return path
 
 
+def index_lock(dataset_root: Path):  # noqa: ANN201
+    """Held while the index is read and rewritten, or read to derive the catalog and manifest, so
+    runs of different days at once never lose each other's rows (whatever the pool settings)."""
+    return file_lock(index_path(dataset_root))
+
+
 def upsert_day(dataset_root: Path, day_rows: gpd.GeoDataFrame, day: str) -> gpd.GeoDataFrame:
-    """Replace the rows of ``day`` in the index (idempotent per partition)."""
-    current = read_index(dataset_root)
-    keep = current[current["day"] != day] if len(current) else current
-    merged = pd.concat([keep, day_rows], ignore_index=True) if len(keep) else day_rows
-    merged = gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326").sort_values("chip_id")
-    write_index(merged, dataset_root)
+    """Replace the rows of ``day`` in the index (idempotent per partition; safe from concurrent runs)."""
+    with index_lock(dataset_root):
+        current = read_index(dataset_root)
+        keep = current[current["day"] != day] if len(current) else current
+        merged = pd.concat([keep, day_rows], ignore_index=True) if len(keep) else day_rows
+        merged = gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326").sort_values("chip_id")
+        write_index(merged, dataset_root)
     return merged
 
 

@@ -259,7 +259,8 @@ def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
 
 
 # Assets rewriting dataset-wide files (index, catalog, manifest) share one pool; set its limit to 1
-# (`dagster instance concurrency set ship_chips_index 1`) so parallel partition runs never interleave.
+# (`dagster instance concurrency set ship_chips_index 1`) to queue them; correctness does not depend on
+# it: the index's read-modify-write and the builds derived from it hold idx.index_lock.
 INDEX_POOL = "ship_chips_index"
 
 
@@ -286,8 +287,9 @@ def chip_index(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
           description="STAC catalog (pystac) of the chips under stac/, derived_from links to scenes.")
 def stac_catalog(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
-    index = idx.read_index(root)
-    catalog = build_catalog(index, root, (cfg.section("stac_publish") or {}).get("base_url"))
+    with idx.index_lock(root):  # the catalog reflects one whole state of the index
+        index = idx.read_index(root)
+        catalog = build_catalog(index, root, (cfg.section("stac_publish") or {}).get("base_url"))
     return dg.MaterializeResult(metadata={"items": len(index), **file_metadata(catalog, root)},
                                 data_version=dg.DataVersion(sha256_file(catalog)))
 
@@ -295,10 +297,11 @@ def stac_catalog(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsRes
 @dg.asset(**COMMON, deps=[chip_index], pool=INDEX_POOL, description="Dataset manifest JSON: counts and sample rows.")
 def dataset_manifest(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
-    index = idx.read_index(root)
-    doc = report.manifest(index, int(cfg.section("manifest").get("sample_limit", 100)), now_iso())
     path = layout.manifest_path(root)
-    atomic_write_text(path, json.dumps(doc, indent=1, default=str))
+    with idx.index_lock(root):
+        index = idx.read_index(root)
+        doc = report.manifest(index, int(cfg.section("manifest").get("sample_limit", 100)), now_iso())
+        atomic_write_text(path, json.dumps(doc, indent=1, default=str))
     return dg.MaterializeResult(metadata={"chips": doc["counts"]["chips"],
                                           "counts": dg.MetadataValue.json(doc["counts"]),
                                           **file_metadata(path, root)},
