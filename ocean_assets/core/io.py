@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,22 @@ def file_lock(target: str | os.PathLike[str]) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+TEMP_GLOB = ".*.tmp"  # atomic_path's temp names: .{name}.{uuid8}.tmp
+
+
+def stale_temp_files(root: str | os.PathLike[str], older_than_seconds: float,
+                     now: float | None = None) -> list[Path]:
+    """Temp files a killed writer left under ``root`` (never products: readers skip hidden names).
+    Only those untouched for ``older_than_seconds``: a younger one may belong to a live writer."""
+    cutoff = (now if now is not None else time.time()) - older_than_seconds
+    stale = []
+    for path in Path(root).rglob(TEMP_GLOB):
+        with contextlib.suppress(FileNotFoundError):  # a live writer may rename it meanwhile
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                stale.append(path)
+    return sorted(stale)
 
 
 def atomic_write_bytes(final: str | os.PathLike[str], data: bytes) -> Path:
