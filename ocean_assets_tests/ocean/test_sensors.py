@@ -62,6 +62,32 @@ def test_plan_recovery_budget_is_bounded():
     assert RecoveryState.from_cursor(state.to_cursor()) == state
 
 
+def test_plan_recovery_caps_each_tick_newest_first_and_keeps_the_rest():
+    state = RecoveryState()
+    failed = {("sst", f"2024-03-{d:02d}") for d in range(1, 8)}
+    first, _ = plan_recovery(failed, state, budget=3, max_requests=3)
+    assert [r.partition for r in first] == ["2024-03-07", "2024-03-06", "2024-03-05"]
+    assert len(state.pending) == 4
+    state = RecoveryState.from_cursor(state.to_cursor())  # the deferred ones survive in the cursor
+    second, _ = plan_recovery(set(), state, budget=3, max_requests=3)
+    third, _ = plan_recovery(set(), state, budget=3, max_requests=3)
+    assert [r.partition for r in second + third] == ["2024-03-04", "2024-03-03", "2024-03-02", "2024-03-01"]
+    assert state.pending == [] and all(r.attempt == 1 for r in first + second + third)
+
+
+def test_recovery_cursor_stays_bounded_and_forgets_the_oldest():
+    state = RecoveryState()
+    days = [f"2024-{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 29)]
+    for day in days:
+        plan_recovery({("sst", day)}, state, budget=1)
+        plan_recovery({("sst", day)}, state, budget=1)  # out of budget
+    assert len(state.attempts) == len(days) and len(state.exhausted) == len(days)
+    assert state.prune(100) == len(days) - 100
+    assert len(state.attempts) == len(state.exhausted) == 100
+    assert min(k.split("|")[1] for k in state.attempts) == days[-100]
+    assert len(state.to_cursor()) < 10_000
+
+
 def test_recovery_sensor_requests_failed_integrity_partition_once_per_failure(defs, instance, data_root, monkeypatch):
     day = "2024-03-05"
     from ocean_assets.defs.ocean import assets

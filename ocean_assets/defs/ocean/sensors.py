@@ -103,14 +103,21 @@ def _failed_runs(instance: dg.DagsterInstance, after: float) -> tuple[set[tuple[
     default_status=dg.DefaultSensorStatus.RUNNING,
     asset_selection=dg.AssetSelection.assets(*PRODUCTS),
     description="Re-materializes partitions whose integrity check or run failed, at most "
-                "`recovery_budget` times each; attempts are kept in the cursor and as run tags.",
+                "`recovery_budget` times each, newest first, at most `recovery_max_runs_per_tick` runs per "
+                "tick (the rest wait in the cursor); attempts are kept in the cursor and as run tags.",
 )
 def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResource):
     state = RecoveryState.from_cursor(context.cursor)
     budget = int(ocean.automation().get("recovery_budget", 3))
     failed_checks, state.check_storage_id = _failed_integrity(context.instance, state.check_storage_id)
     failed_runs, state.runs_updated_after = _failed_runs(context.instance, state.runs_updated_after)
-    requests, exhausted = plan_recovery(failed_checks | failed_runs, state, budget)
+    automation = ocean.automation()
+    requests, exhausted = plan_recovery(failed_checks | failed_runs, state, budget,
+                                        max_requests=int(automation.get("recovery_max_runs_per_tick", 20)))
+    if dropped := state.prune(int(automation.get("recovery_max_tracked", 5000))):
+        context.log.info(f"recovery cursor: forgot the bookkeeping of the {dropped} oldest partition(s)")
+    if state.pending:
+        context.log.info(f"{len(state.pending)} failed partition(s) wait for the next tick (per-tick cap)")
     for asset, partition in exhausted:
         context.log.warning(f"{asset} {partition}: recovery budget of {budget} used up; not retried")
     run_requests = [
