@@ -52,15 +52,20 @@ def failed() -> None:
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many days.")
 def retry_failed(limit: int | None) -> None:
     """Re-run only the failed days (one run each); exit 1 if any still fails."""
-    from ocean_assets.defs.conus404.recovery import rerun_failed
+    from ocean_assets.cli._progress import progress
+    from ocean_assets.defs.conus404.recovery import failed_partitions, rerun_failed
 
-    job = load_definitions().resolve_job_def("conus404_daily")
-    results = rerun_failed(get_instance(), job, limit)
-    if not results:
+    job, instance = load_definitions().resolve_job_def("conus404_daily"), get_instance()
+    days = failed_partitions(instance, job.name)[:limit]
+    if not days:
         click.echo("no failed days")
         return
-    for day, success in results.items():
-        click.echo(f"{day}: {'ok' if success else 'FAILED again'}")
+    with progress(len(days), "re-running failed days", enabled=len(days) > 1) as advance:
+        def done(day: str, success: bool) -> None:
+            click.echo(f"{day}: {'ok' if success else 'FAILED again'}")
+            advance()
+
+        results = rerun_failed(instance, job, days=days, on_done=done)
     sys.exit(0 if all(results.values()) else 1)
 
 
