@@ -37,6 +37,24 @@ def conditions_path(r: ReefHealthResource, key: str):  # noqa: ANN201
     return r.data_dir() / "conditions" / f"reef_conditions_{key.replace('-', '')}.parquet"
 
 
+def fetch_recorder(context: dg.AssetExecutionContext, reef_health: ReefHealthResource):  # noqa: ANN201
+    """record(source, kind, reason="", day=None): fetch events for /metrics. Best effort: a database
+    outage is logged once and must not stop the downloaded files from landing."""
+    state: dict = {"engine": None, "warned": False}
+
+    def record(source: str, kind: str, reason: str = "", day: dt.date | None = None) -> None:
+        try:
+            state["engine"] = state["engine"] or reef_health.engine()
+            record_fetch(state["engine"], source, kind, reason, day)
+        except (OperationalError, InterfaceError) as exc:
+            if not state["warned"]:
+                context.log.warning(f"fetch events not recorded, /metrics will miss them (database "
+                                    f"unavailable: {type(exc.orig or exc).__name__})")
+                state["warned"] = True
+
+    return record
+
+
 def _latest_polygons(r: ReefHealthResource, day: dt.date):  # noqa: ANN202
     """The newest polygon file within refresh_days before ``day`` (polygons change rarely)."""
     refresh = int(r.config()["allen"].get("refresh_days", 7))
@@ -52,7 +70,7 @@ def _latest_polygons(r: ReefHealthResource, day: dt.date):  # noqa: ANN202
           description="Allen Coral Atlas reef polygons (class, area) over the region, from the WFS in bbox "
                       "tiles; reused for `refresh_days` since they change rarely.")
 def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthResource) -> dg.MaterializeResult:
-    engine = reef_health.engine()
+    record = fetch_recorder(context, reef_health)
     counts = []
     for key in run_partition_keys(context):
         target = polygons_path(reef_health, key)
@@ -62,11 +80,11 @@ def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthReso
                 tmp.write_bytes(previous.read_bytes())
             counts.append(len(gpd.read_file(target)))
             continue
-        record_fetch(engine, "allen", "fetch", day=dt.date.fromisoformat(key))
+        record("allen", "fetch", day=dt.date.fromisoformat(key))
         try:
             frame = reef_health.polygons().fetch(reef_health.bbox())
         except Exception as exc:
-            record_fetch(engine, "allen", "failure", type(exc).__name__, dt.date.fromisoformat(key))
+            record("allen", "failure", type(exc).__name__, dt.date.fromisoformat(key))
             raise
         if frame.empty:
             raise dg.Failure(f"the atlas returned no reef polygons for {reef_health.bbox()}")
@@ -84,19 +102,19 @@ def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthReso
           description="Coral Reef Watch daily 5 km SST, SST anomaly, DHW and bleaching alert area "
                       "(ERDDAP dhw_5km, latitude descending) over the reef region.")
 def crw_daily(context: dg.AssetExecutionContext, reef_health: ReefHealthResource) -> dg.MaterializeResult:
-    engine = reef_health.engine()
+    record = fetch_recorder(context, reef_health)
     rows = []
     for key in run_partition_keys(context):
         day = dt.date.fromisoformat(key)
-        record_fetch(engine, "noaa", "fetch", day=day)
+        record("noaa", "fetch", day=day)
         with tempfile.TemporaryDirectory() as workdir:
             try:
                 ds = reef_health.crw().fetch(day, reef_health.bbox(), workdir)
             except PermanentError as exc:
-                record_fetch(engine, "noaa", "failure", "permanent", day)
+                record("noaa", "failure", "permanent", day)
                 raise dg.Failure(str(exc), allow_retries=False) from None
             except Exception as exc:
-                record_fetch(engine, "noaa", "failure", type(exc).__name__, day)
+                record("noaa", "failure", type(exc).__name__, day)
                 raise
         target = crw_path(reef_health, key)
         with atomic_path(target) as tmp:
