@@ -70,8 +70,9 @@ def serve_inside(root: Path, path: Path, media_type: str) -> FileResponse:
 
 
 def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
-               data_root: Path | None = None) -> FastAPI:
-    migrate(database_url)  # with the writer's engine; everything the API does afterwards is read-only
+               data_root: Path | None = None, migrate_schema: bool = True) -> FastAPI:
+    if migrate_schema:  # with the writer's engine; everything the API does afterwards is read-only
+        migrate(database_url)
     engine = get_readonly_engine(database_url)
     table = ReefHealthScore.__table__
     cols = [table.c[c] for c in COLUMNS]

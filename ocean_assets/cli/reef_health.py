@@ -14,7 +14,10 @@ import click
 @click.command("api")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-def api(host: str, port: int) -> None:
+@click.option("--database-url", envvar="OCEAN_ASSETS_API_DATABASE_URL", default=None,
+              help="Read with this URL, e.g. a read-only role's (`db grant-readonly`); the schema is then "
+                   "left to the pipeline. Default: DATABASE_URL.")
+def api(host: str, port: int, database_url: str | None) -> None:
     """Serve the read-only reef health API (+ /metrics) over DATABASE_URL (default: the embedded SQLite)."""
     import os
 
@@ -28,7 +31,8 @@ def api(host: str, port: int) -> None:
         from ocean_assets.cli._common import load_definitions
 
         lag = cached_lag_source(load_definitions)
-    uvicorn.run(create_app(lag_source=lag), host=host, port=port, log_level="info")
+    app = create_app(database_url, lag_source=lag, migrate_schema=database_url is None)
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @click.command("dashboard")
@@ -90,6 +94,23 @@ def db_upgrade() -> None:
 
     migrate()
     click.echo("database schema is at head")
+
+
+@db.command("grant-readonly")
+@click.argument("role")
+def db_grant_readonly(role: str) -> None:
+    """Let an existing PostgreSQL ROLE read every project table and nothing else (for the API)."""
+    from ocean_assets.db import get_engine, migrate
+    from ocean_assets.db.roles import grant_readonly
+
+    migrate()
+    try:
+        statements = grant_readonly(get_engine(), role)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo("\n".join(f"{s};" for s in statements))
+    click.echo(f"role {role} can read the reef tables; serve the API with "
+               f"OCEAN_ASSETS_API_DATABASE_URL=postgresql://{role}:...@host/db ocean-assets api")
 
 
 @db.command("copy-sqlite-to-postgres")
