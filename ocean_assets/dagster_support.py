@@ -7,7 +7,8 @@ partition and rule, so the UI shows every day as checked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,22 @@ import dagster as dg
 
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.outcome import Outcome
+from ocean_assets.core.retry import PermanentError
 
 REMOTE_RETRY = dg.RetryPolicy(
     max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL
 )
+
+
+@contextlib.contextmanager
+def fail_permanently(prefix: str = "", also: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """A PermanentError (refused credentials, unknown dataset, 404, disk full), or one of ``also``
+    (e.g. a malformed plan file), fails the step at once with its reason: the step's RetryPolicy
+    would only repeat it."""
+    try:
+        yield
+    except (PermanentError, *also) as exc:
+        raise dg.Failure(description=f"{prefix}{exc}", allow_retries=False) from None
 
 
 def run_partition_keys(context: Any) -> list[str]:

@@ -14,8 +14,8 @@ from ocean_assets.core.ocean.corruption import sweep
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import PRODUCTS, product_path, report_path, texture_path
 from ocean_assets.core.ocean.texture import png_bytes, render_texture, write_texture
-from ocean_assets.core.retry import PermanentError, call_with_retry
-from ocean_assets.dagster_support import REMOTE_RETRY, run_partition_keys
+from ocean_assets.core.retry import call_with_retry
+from ocean_assets.dagster_support import REMOTE_RETRY, fail_permanently, run_partition_keys
 from ocean_assets.defs.ocean.resources import OceanResource
 from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
@@ -62,13 +62,11 @@ def build_product_asset(name: str) -> dg.AssetsDefinition:
         (root / ".tmp").mkdir(parents=True, exist_ok=True)
         for i, key in enumerate(keys, 1):
             day = dt.date.fromisoformat(key)
-            with tempfile.TemporaryDirectory(dir=root / ".tmp") as workdir:
-                try:
-                    ds = call_with_retry(lambda d=day, w=workdir: source.fetch(spec, d, w),
-                                         ocean.backoff(), retry_on=(OSError, TimeoutError, ConnectionError))
-                    path = write_product(ds, product_path(root, name, day), spec, source=source.name)
-                except PermanentError as exc:  # 404, bad credentials, disk full: a retry cannot help
-                    raise dg.Failure(description=f"{name} {key}: {exc}", allow_retries=False) from None
+            # 404, bad credentials, disk full: fail_permanently (a retry cannot help)
+            with tempfile.TemporaryDirectory(dir=root / ".tmp") as workdir, fail_permanently(f"{name} {key}: "):
+                ds = call_with_retry(lambda d=day, w=workdir: source.fetch(spec, d, w),
+                                     ocean.backoff(), retry_on=(OSError, TimeoutError, ConnectionError))
+                path = write_product(ds, product_path(root, name, day), spec, source=source.name)
             digest = sha256_file(path)
             size = path.stat().st_size
             total += size

@@ -18,7 +18,12 @@ from ocean_assets.core.raw_zone.preflight import (
     check_no_other_migration,
 )
 from ocean_assets.core.raw_zone.zones import scan_raw
-from ocean_assets.dagster_support import REMOTE_RETRY, file_metadata, run_partition_keys
+from ocean_assets.dagster_support import (
+    REMOTE_RETRY,
+    fail_permanently,
+    file_metadata,
+    run_partition_keys,
+)
 from ocean_assets.defs.raw_zone.resources import RawZoneResource
 from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
@@ -45,7 +50,9 @@ def raw_funding_files(context: dg.AssetExecutionContext, raw_zone: RawZoneResour
     counts: Counter[str] = Counter()
     total_bytes = 0
     for key in run_partition_keys(context):
-        for f in source.fetch(dt.date.fromisoformat(key)):
+        with fail_permanently(f"drop box {key}: "):  # refused token, missing listing
+            files = source.fetch(dt.date.fromisoformat(key))
+        for f in files:
             path = zones.raw / f.source / f.name
             sha = sha256_bytes(f.data)
             if path.exists() and sha256_file(path) == sha:

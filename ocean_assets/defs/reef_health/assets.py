@@ -16,7 +16,7 @@ from ocean_assets.core.reef_health.join import join_conditions
 from ocean_assets.core.reef_health.scoring import score_frame
 from ocean_assets.core.reef_health.store import record_fetch, upsert_scores
 from ocean_assets.core.retry import PermanentError, call_with_retry
-from ocean_assets.dagster_support import REMOTE_RETRY, run_partition_keys
+from ocean_assets.dagster_support import REMOTE_RETRY, fail_permanently, run_partition_keys
 from ocean_assets.defs.reef_health.resources import ReefHealthResource
 from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
@@ -82,7 +82,8 @@ def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthReso
             continue
         record("allen", "fetch", day=dt.date.fromisoformat(key))
         try:
-            frame = reef_health.polygons().fetch(reef_health.bbox())
+            with fail_permanently("Allen Coral Atlas: "):
+                frame = reef_health.polygons().fetch(reef_health.bbox())
         except Exception as exc:
             record("allen", "failure", type(exc).__name__, dt.date.fromisoformat(key))
             raise

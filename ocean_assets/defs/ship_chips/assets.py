@@ -12,7 +12,6 @@ import pandas as pd
 import rasterio
 
 from ocean_assets.core.io import atomic_path, atomic_write_text, sha256_file
-from ocean_assets.core.retry import PermanentError
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips import layout, overpass, report, retry_store
 from ocean_assets.core.ship_chips.chipping import (
@@ -22,7 +21,12 @@ from ocean_assets.core.ship_chips.chipping import (
     scene_problem,
 )
 from ocean_assets.core.ship_chips.stac import build_catalog, now_iso
-from ocean_assets.dagster_support import REMOTE_RETRY, file_metadata, run_partition_keys
+from ocean_assets.dagster_support import (
+    REMOTE_RETRY,
+    fail_permanently,
+    file_metadata,
+    run_partition_keys,
+)
 from ocean_assets.defs.ship_chips.resources import ShipChipsResource
 from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
@@ -97,7 +101,8 @@ def overpass_schedule(context: dg.AssetExecutionContext, ship_chips_env: ShipChi
     root = ship_chips_env.dataset_root()
     paths, frames = [], []
     for day in run_partition_keys(context):
-        frame = schedule_for(ship_chips_env, day)
+        with fail_permanently(f"overpasses for {day}: ", also=(overpass.PlanError,)):
+            frame = schedule_for(ship_chips_env, day)
         path = layout.schedule_path(root, day)
         _write_csv(frame, path)
         paths.append(path)
@@ -140,10 +145,8 @@ def ais_snapshots(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsRe
         for tile, windows in _active_windows(_read_schedule(root, day), pad).items():
             if tile not in aois:
                 continue
-            try:
+            with fail_permanently():  # e.g. a rejected API key: retrying cannot help
                 frame = source.positions(aois[tile], windows)
-            except PermanentError as exc:  # e.g. a rejected API key: retrying cannot help
-                raise dg.Failure(description=str(exc), allow_retries=False) from exc
             path = layout.ais_dir(root, day) / f"{tile}.parquet"
             _write_parquet(frame, path)
             paths.append(path)
@@ -168,7 +171,9 @@ def s2_scenes(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResour
         for tile, windows in _active_windows(_read_schedule(root, day), pad).items():
             if tile in aois:
                 start, end = min(w[0] for w in windows), max(w[1] for w in windows)
-                for item in source.search(aois[tile], start, end, float(stac.get("cloud_cover_max", 100))):
+                with fail_permanently(f"STAC search for {tile} {day}: "):
+                    found = source.search(aois[tile], start, end, float(stac.get("cloud_cover_max", 100)))
+                for item in found:
                     if problem := scene_problem(item, cfg.bands):
                         skipped.append({"day": day, "id": str(item.get("id")), "reason": problem})
                         context.log.warning(f"{day}: skipping STAC item {item.get('id')!r}: {problem}")

@@ -13,9 +13,12 @@ from typing import Any, Protocol
 
 import numpy as np
 import rasterio
+from pystac_client.exceptions import APIError
 from rasterio.transform import from_origin
 
 from ocean_assets.core.io import atomic_path, atomic_write_text
+from ocean_assets.core.redact import redact
+from ocean_assets.core.retry import PermanentError
 from ocean_assets.core.ship_chips.settings import Aoi
 from ocean_assets.sources.ship_chips.demo_scenario import (
     CLOUD,
@@ -52,11 +55,18 @@ class LiveScenes:
 
     def search(self, aoi: Aoi, start: dt.datetime, end: dt.datetime, cloud_cover_max: float,
                ) -> list[dict[str, Any]]:
-        client = open_client(self.endpoint, backoff_seconds=self.backoff_seconds, timeout=self.timeout)
-        search = client.search(collections=[self.collection], bbox=list(aoi.bbox),
-                               datetime=[start, end], query={"eo:cloud_cover": {"lt": cloud_cover_max}},
-                               max_items=self.max_items)
-        return [item.to_dict() for item in search.items()]
+        try:
+            client = open_client(self.endpoint, backoff_seconds=self.backoff_seconds, timeout=self.timeout)
+            search = client.search(collections=[self.collection], bbox=list(aoi.bbox),
+                                   datetime=[start, end], query={"eo:cloud_cover": {"lt": cloud_cover_max}},
+                                   max_items=self.max_items)
+            return [item.to_dict() for item in search.items()]
+        except APIError as exc:  # 5xx and 429 were already retried; other 4xx will not change
+            status = getattr(exc, "status_code", None)
+            if status is not None and 400 <= status < 500 and status not in (408, 429):
+                raise PermanentError(f"STAC API {self.endpoint} refused the search: HTTP {status}: "
+                                     f"{redact(str(exc))[:200]}") from None
+            raise
 
 
 def _class_map(scen: Scenario, size: int) -> np.ndarray:
