@@ -9,13 +9,21 @@ import click
 
 
 class _Cli(click.Group):
-    """Turns "the database is unreachable" from any command into one clear line, not a traceback."""
+    """Turns "the database / a remote service is unreachable" from any command into one clear line,
+    not a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
+        import requests
         from sqlalchemy.exc import InterfaceError, OperationalError
 
         try:
             return super().invoke(ctx)
+        except requests.RequestException as exc:  # e.g. a live catalogue unreachable from here
+            from ocean_assets.core.redact import redact
+
+            url = (exc.request.url or "").split("?")[0] if exc.request is not None else ""
+            raise click.ClickException(f"cannot reach {url or 'a remote service'}: {type(exc).__name__}: "
+                                       f"{redact(str(exc)).splitlines()[0][:200]}") from None
         except (OperationalError, InterfaceError) as exc:
             from ocean_assets.core.redact import redact, redact_url
             from ocean_assets.settings import get_settings

@@ -78,3 +78,19 @@ def test_update_runs_one_day(data_root: Path):
     assert result.exit_code == 0, result.output
     assert (data_root / "ocean/acidity/2024/acidity_20240305.nc").exists()
     assert not (data_root / "ocean/sst").exists()
+
+
+def test_unreachable_catalogue_is_one_line_not_a_traceback(monkeypatch):
+    import copernicusmarine
+    import requests
+
+    def offline(**_kwargs):
+        request = requests.Request("GET", "https://stac.marine.copernicus.eu/metadata/catalog.stac.json?t=1").prepare()
+        raise requests.ConnectionError("Max retries exceeded (name resolution failed)", request=request)
+
+    monkeypatch.setattr(copernicusmarine, "describe", offline)
+    result = CliRunner().invoke(cli, ["validate-config", "--mode", "live"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: cannot reach https://stac.marine.copernicus.eu/metadata/catalog.stac.json: ConnectionError: "
+        "Max retries exceeded (name resolution failed)")

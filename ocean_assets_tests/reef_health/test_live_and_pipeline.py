@@ -17,6 +17,7 @@ from shapely.geometry import box, mapping
 
 from ocean_assets.cli import cli
 from ocean_assets.cli._common import load_definitions
+from ocean_assets.core.io import sha256_file
 from ocean_assets.core.reef_health import store
 from ocean_assets.sources.reef_health.allen import AllenWfsSource, tiles
 from ocean_assets.sources.reef_health.crw import ErddapCrwSource
@@ -86,8 +87,13 @@ def test_reef_graph_needs_acidity_then_scores_idempotently(instance, data_root):
     engine = get_engine()
     rows = store.rows_for_day(engine, dt.date(2024, 3, 5))
     assert rows > 10
+    files = sorted(p for p in (data_root / "reef_health").rglob("*") if p.is_file())
+    assert len(files) == 3  # polygons, CRW grid, conditions
+    digests = {p: sha256_file(p) for p in files}
     assert job.execute_in_process(instance=instance, partition_key=DAY).success
     assert store.rows_for_day(engine, dt.date(2024, 3, 5)) == rows  # re-run: no duplicates, none lost
+    assert {p: sha256_file(p) for p in files} == digests  # ... and the same bytes
+    assert b".tmp" not in files[-1].read_bytes() and b'"name": "reef_polygons"' in files[-1].read_bytes()
     with engine.connect() as conn:
         ph = pd.read_sql("SELECT ph FROM reef_health_scores", conn)["ph"]
     assert ph.between(7.8, 8.3).all()

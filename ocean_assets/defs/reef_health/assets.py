@@ -89,8 +89,8 @@ def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthReso
             raise
         if frame.empty:
             raise dg.Failure(f"the atlas returned no reef polygons for {reef_health.bbox()}")
-        with atomic_path(target) as tmp:
-            frame.to_file(tmp, driver="GeoJSON")
+        with atomic_path(target) as tmp:  # an explicit layer name, or GDAL names it after the temp file
+            frame.to_file(tmp, driver="GeoJSON", layer="reef_polygons")
         counts.append(len(frame))
     last = polygons_path(reef_health, run_partition_keys(context)[-1])
     return dg.MaterializeResult(metadata={"reefs": counts[-1], "path": dg.MetadataValue.path(str(last)),

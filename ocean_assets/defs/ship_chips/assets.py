@@ -247,7 +247,7 @@ def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
     allf = pd.concat(frames, ignore_index=True)
     kept = allf[allf["status"] == "kept"]
     reasons = allf[allf["status"] == "rejected"]["reason"].value_counts().to_dict()
-    written = int((~kept["existed"].fillna(False).astype(bool)).sum()) if "existed" in kept else len(kept)
+    written = int((~kept["existed"].eq(True)).sum()) if "existed" in kept else len(kept)
     chip_bytes = sum((root / p).stat().st_size for p in kept["path"])
     cols = [c for c in ("chip_id", "status", "reason", "cloud_fraction", "land_fraction", "ndwi", "split")
             if c in allf]
