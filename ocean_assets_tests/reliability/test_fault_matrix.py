@@ -21,7 +21,6 @@ import xarray as xr
 from shapely.geometry import box, mapping
 
 from ocean_assets.core.io import sha256_bytes
-from ocean_assets.core.retry import Backoff
 from ocean_assets.core.ship_chips.settings import Aoi
 from ocean_assets.sources.raw_zone import DemoFundingSource, HttpFundingSource
 from ocean_assets.sources.reef_health.allen import AllenWfsSource
@@ -39,9 +38,8 @@ from ocean_assets_tests.loopback import (
     status_fault,
     truncated_fault,
 )
+from ocean_assets_tests.reliability.conftest import DAY, FAST
 
-DAY = dt.date(2024, 3, 5)
-FAST = Backoff(attempts=4, base_seconds=0.01, max_seconds=0.02)
 TIMEOUT = 0.4  # the clients' read timeout here; the stall fault waits longer
 
 FAULTS = {

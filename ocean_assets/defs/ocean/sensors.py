@@ -108,10 +108,10 @@ def _failed_runs(instance: dg.DagsterInstance, after: float) -> tuple[set[tuple[
 )
 def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResource):
     state = RecoveryState.from_cursor(context.cursor)
-    budget = int(ocean.automation().get("recovery_budget", 3))
+    automation = ocean.automation()
+    budget = int(automation.get("recovery_budget", 3))
     failed_checks, state.check_storage_id = _failed_integrity(context.instance, state.check_storage_id)
     failed_runs, state.runs_updated_after = _failed_runs(context.instance, state.runs_updated_after)
-    automation = ocean.automation()
     requests, exhausted = plan_recovery(failed_checks | failed_runs, state, budget,
                                         max_requests=int(automation.get("recovery_max_runs_per_tick", 20)))
     if dropped := state.prune(int(automation.get("recovery_max_tracked", 5000))):

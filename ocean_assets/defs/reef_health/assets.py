@@ -15,7 +15,7 @@ from ocean_assets.core.ocean.paths import product_path
 from ocean_assets.core.reef_health.join import join_conditions
 from ocean_assets.core.reef_health.scoring import score_frame
 from ocean_assets.core.reef_health.store import record_fetch, upsert_scores
-from ocean_assets.core.retry import PermanentError, call_with_retry
+from ocean_assets.core.retry import call_with_retry
 from ocean_assets.dagster_support import REMOTE_RETRY, fail_permanently, run_partition_keys
 from ocean_assets.defs.reef_health.resources import ReefHealthResource
 from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
@@ -55,6 +55,12 @@ def fetch_recorder(context: dg.AssetExecutionContext, reef_health: ReefHealthRes
     return record
 
 
+def failure_reason(exc: BaseException) -> str:
+    """The fetch-failure label for /metrics: "permanent" when fail_permanently turned it into a
+    non-retried Failure, else the error class (a transient fault Dagster will retry)."""
+    return "permanent" if isinstance(exc, dg.Failure) else type(exc).__name__
+
+
 def _latest_polygons(r: ReefHealthResource, day: dt.date):  # noqa: ANN202
     """The newest polygon file within refresh_days before ``day`` (polygons change rarely)."""
     refresh = int(r.config()["allen"].get("refresh_days", 7))
@@ -85,7 +91,7 @@ def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthReso
             with fail_permanently("Allen Coral Atlas: "):
                 frame = reef_health.polygons().fetch(reef_health.bbox())
         except Exception as exc:
-            record("allen", "failure", type(exc).__name__, dt.date.fromisoformat(key))
+            record("allen", "failure", failure_reason(exc), dt.date.fromisoformat(key))
             raise
         if frame.empty:
             raise dg.Failure(f"the atlas returned no reef polygons for {reef_health.bbox()}")
@@ -110,12 +116,10 @@ def crw_daily(context: dg.AssetExecutionContext, reef_health: ReefHealthResource
         record("noaa", "fetch", day=day)
         with tempfile.TemporaryDirectory() as workdir:
             try:
-                ds = reef_health.crw().fetch(day, reef_health.bbox(), workdir)
-            except PermanentError as exc:
-                record("noaa", "failure", "permanent", day)
-                raise dg.Failure(str(exc), allow_retries=False) from None
+                with fail_permanently():
+                    ds = reef_health.crw().fetch(day, reef_health.bbox(), workdir)
             except Exception as exc:
-                record("noaa", "failure", type(exc).__name__, day)
+                record("noaa", "failure", failure_reason(exc), day)
                 raise
         target = crw_path(reef_health, key)
         with atomic_path(target) as tmp:
