@@ -19,6 +19,7 @@ from ocean_assets.cli._common import (
     parse_date,
     yesterday,
 )
+from ocean_assets.dagster_support.continuation import run_follow_ups_in_process
 
 # Step-by-step Dagster logs are in the instance (and the UI); keep the terminal to the summary.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -77,13 +78,16 @@ def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
         result = job.execute_in_process(
             instance=instance, partition_key=key, raise_on_error=False, run_config=QUIET_LOGS
         )
+        # a failed day leaves downstream steps skipped: the follow-up runs them where they can run
+        follow = [] if result.success else run_follow_ups_in_process(defs, instance, result.run_id, QUIET_LOGS)
         table = Table("asset", "check", "partition", "result", "message", show_lines=False)
-        rows = check_rows(result)
+        rows = [row for r in (result, *follow) for row in check_rows(r)]
         for row in rows:
             table.add_row(str(row["asset"]), str(row["check"]), str(row["partition"]),
                           _status(row), escape(str(row["message"])[:110]))
         console.print(table)
-        mats = [e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
+        mats = [e for r in (result, *follow) for e in r.all_events
+                if e.event_type_value == "ASSET_MATERIALIZATION"]
         status = "[green]success[/green]" if result.success else "[red]FAILED[/red]"
         console.print(f"run {result.run_id[:8]}: {status}, {len(mats)} materializations, "
                       f"{sum(bool(r['passed']) for r in rows)}/{len(rows)} checks passed")

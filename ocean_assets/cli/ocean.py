@@ -193,9 +193,15 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
     tags = ({"dagster/partition": days[0]} if len(days) == 1 else
             {"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]})
     console.print(f"updating {', '.join(assets)} for {days[0]} .. {days[-1]} ({len(days)} day(s))")
-    result = job.execute_in_process(instance=get_instance(), tags=tags, raise_on_error=False,
+    instance = get_instance()
+    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
                                     asset_selection=[dg.AssetKey(a) for a in assets], run_config=QUIET_LOGS)
-    rows = check_rows(result)
+    from ocean_assets.cli._per_day import print_per_day
+    from ocean_assets.dagster_support.continuation import run_follow_ups_in_process
+
+    results = [result, *([] if result.success else
+                         run_follow_ups_in_process(defs, instance, result.run_id, QUIET_LOGS))]
+    rows = [row for r in results for row in check_rows(r)]
     failed = [r for r in rows if not r["passed"]]
     summary = Table("asset", "checks", "passed", "warn", "fail")
     for asset in sorted({str(r["asset"]) for r in rows}):
@@ -208,10 +214,12 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
         console.print(f"  {r['severity']} {r['asset']}.{r['check']} {r['partition']}: {escape(str(r['message']))}")
     from ocean_assets.cli.materialize import _root_cause
 
-    for event in result.all_events:  # why a step failed (download refused, disk full, ...)
-        if event.event_type_value == "STEP_FAILURE":
+    failed_days = print_per_day(console, results, days)
+    for event in (e for r in results for e in r.all_events):  # why a whole step failed (refused, disk full)
+        if event.event_type_value == "STEP_FAILURE" and not failed_days:
             console.print(f"[red]{event.step_key}:[/red] {escape(_root_cause(event.event_specific_data.error))}")
-    console.print(f"run {result.run_id[:8]}: " + ("[green]success[/green]" if result.success else "[red]FAILED[/red]"))
+    console.print(f"run {result.run_id[:8]}: " + ("[green]success[/green]" if result.success else
+                                                   f"[red]FAILED[/red] ({failed_days} day(s) failed)"))
     sys.exit(0 if result.success else 1)
 
 

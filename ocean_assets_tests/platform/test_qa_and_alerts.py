@@ -95,7 +95,7 @@ def test_qa_report_for_a_demo_week_shows_the_injected_failure(defs, instance, mo
     job = defs.resolve_job_def("platform_daily")
     daily = job.execute_in_process(instance=instance, partition_key=WEEK[-1])
     mat = daily.asset_materializations_for_node("platform_qa_report")[0]
-    assert mat.metadata["fail"].value >= 1 and "entirely NaN" in mat.metadata["failures"].value
+    assert mat.metadata["fail"].value >= 1 and "entirely NaN" in mat.metadata["preview"].value
 
 
 def test_check_failure_alert_is_posted_once_until_it_clears(defs, instance, monkeypatch, receiver):

@@ -1,13 +1,7 @@
-"""The domain's daily job (run by ``ocean-assets materialize``)."""
+"""The domain's daily job (run by ``ocean-assets materialize``). A closed archive: no freshness."""
 
-import dagster as dg
-
+from ocean_assets.dagster_support.policy import domain_job
 from ocean_assets.defs.conus404.resources import GROUP, conus404_partitions
 
-conus404_daily = dg.define_asset_job(
-    "conus404_daily",
-    selection=dg.AssetSelection.groups(GROUP),
-    partitions_def=conus404_partitions,
-    tags={"ocean_assets/main_job": "conus404"},
-    description="CONUS404 hourly -> daily NetCDF + summary for one day, with checks.",
-)
+conus404_daily = domain_job("conus404_daily", GROUP, partitions_def=conus404_partitions,
+                            description="CONUS404 hourly -> daily NetCDF + summary for one day, with checks.")

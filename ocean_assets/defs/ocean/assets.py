@@ -1,27 +1,24 @@
-"""Daily NetCDF products (sst, currents, acidity, microplastics), SST texture, corruption sweep."""
+"""Daily NetCDF products (sst, currents, acidity, microplastics), SST texture, corruption sweep.
 
+Each asset is a function of one day; ``daily_asset`` runs it over the run's days with per-day truth."""
 
 import base64
-import datetime as dt
 import hashlib
 import json
 import tempfile
 
 import dagster as dg
 
-from ocean_assets.core.io import atomic_write_text, sha256_file
+from ocean_assets.core.io import atomic_write_text
 from ocean_assets.core.ocean.corruption import sweep
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import PRODUCTS, product_path, report_path, texture_path
 from ocean_assets.core.ocean.texture import png_bytes, render_texture, write_texture
 from ocean_assets.core.retry import call_with_retry
-from ocean_assets.dagster_support import REMOTE_RETRY, fail_permanently, run_partition_keys
+from ocean_assets.dagster_support import Day, DayFailure, DayOutput, daily_asset
 from ocean_assets.defs.ocean.resources import OceanResource
-from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
 GROUP = "ocean"
-OWNERS = ["team:ocean-data"]
-SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 DESCRIPTIONS = {
     "sst": "Daily sea surface temperature (OSTIA L4 via Copernicus Marine, or MUR via NOAA ERDDAP), K.",
@@ -33,145 +30,86 @@ SOURCE_POOLS = {"sst": "copernicus", "currents": "copernicus", "acidity": "coper
                 "microplastics": "cygnss"}
 
 
-def combined_version(digests: list[str]) -> str:
-    """One data version for a run over several days: the sha256 of the per-file sha256s."""
-    return digests[0] if len(digests) == 1 else hashlib.sha256("".join(digests).encode()).hexdigest()
+def fetch_product(name: str, day: Day, ocean: OceanResource) -> DayOutput:
+    """Download one product for one day and write its NetCDF file (atomically)."""
+    spec = ocean.product(name)
+    source = ocean.source(spec)
+    root = ocean.data_root()
+    (root / ".tmp").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root / ".tmp") as workdir:
+        ds = call_with_retry(lambda: source.fetch(spec, day.date, workdir), ocean.backoff(),
+                             retry_on=(OSError, TimeoutError, ConnectionError))
+        path = write_product(ds, product_path(root, name, day.date), spec, source=source.name)
+    return DayOutput(files=[path], metadata={
+        "source": source.name, "dataset_id": spec.dataset_id,
+        "grid": "x".join(str(ds.sizes[d]) for d in (spec.lat, spec.lon))})
 
 
 def build_product_asset(name: str) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=name,
-        group_name=GROUP,
-        partitions_def=daily_partitions,
-        backfill_policy=SINGLE_RUN,
-        retry_policy=REMOTE_RETRY,
-        pool=SOURCE_POOLS[name],
-        kinds={"netcdf", "xarray"},
-        owners=OWNERS,
-        code_version="1",
-        description=DESCRIPTIONS[name],
-        metadata={"path_template": f"ocean/{name}/{{YYYY}}/{name}_{{YYYYMMDD}}.nc"},
-        freshness_policy=DAILY_FRESHNESS,
-    )
-    def _product(context: dg.AssetExecutionContext, ocean: OceanResource) -> dg.MaterializeResult:
-        spec = ocean.product(name)
-        source = ocean.source(spec)
-        root = ocean.data_root()
-        rows, digests, total = [], [], 0
-        keys = run_partition_keys(context)
-        (root / ".tmp").mkdir(parents=True, exist_ok=True)
-        for i, key in enumerate(keys, 1):
-            day = dt.date.fromisoformat(key)
-            # 404, bad credentials, disk full: fail_permanently (a retry cannot help)
-            with tempfile.TemporaryDirectory(dir=root / ".tmp") as workdir, fail_permanently(f"{name} {key}: "):
-                ds = call_with_retry(lambda d=day, w=workdir: source.fetch(spec, d, w),
-                                     ocean.backoff(), retry_on=(OSError, TimeoutError, ConnectionError))
-                path = write_product(ds, product_path(root, name, day), spec, source=source.name)
-            digest = sha256_file(path)
-            size = path.stat().st_size
-            total += size
-            digests.append(digest)
-            rows.append({"day": key, "size_bytes": size, "sha256": digest[:16],
-                         "grid": "x".join(str(ds.sizes[d]) for d in (spec.lat, spec.lon))})
-            context.log.info(f"[{i}/{len(keys)}] {name} {key}: {size / 1e6:.2f} MB from {source.name}")
-        metadata = {
-            "source": source.name,
-            "dataset_id": spec.dataset_id,
-            "days": len(keys),
-            "time_coverage": f"{keys[0]} .. {keys[-1]}" if keys else "",
-            "total_bytes": total,
-            "files": dg.MetadataValue.md(_markdown_table(rows)),
-        }
-        if len(keys) == 1:
-            metadata["path"] = dg.MetadataValue.path(str(product_path(root, name, keys[0])))
-            metadata["sha256"] = digests[0]
-        return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(combined_version(digests)))
+    @daily_asset(name=name, group=GROUP, description=DESCRIPTIONS[name], kinds={"netcdf", "xarray"},
+                 pool=SOURCE_POOLS[name], remote=True,
+                 metadata={"path_template": f"ocean/{name}/{{YYYY}}/{name}_{{YYYYMMDD}}.nc"})
+    def _product(day: Day, ocean: OceanResource) -> DayOutput:
+        return fetch_product(name, day, ocean)
 
     return _product
-
-
-def _markdown_table(rows: list[dict]) -> str:
-    if not rows:
-        return "_no files_"
-    head = "| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]) + "\n"
-    shown = rows if len(rows) <= 40 else rows[:20] + rows[-20:]
-    return head + "\n".join("| " + " | ".join(str(v) for v in r.values()) + " |" for r in shown)
 
 
 sst, currents, acidity, microplastics = (build_product_asset(p) for p in PRODUCTS)
 
 
-@dg.asset(
-    group_name=GROUP,
-    deps=[sst],
-    partitions_def=daily_partitions,
-    backfill_policy=SINGLE_RUN,
-    kinds={"png"},
-    owners=OWNERS,
-    code_version="1",
-    automation_condition=dg.AutomationCondition.eager(),
-    freshness_policy=DAILY_FRESHNESS,
-    description="Daily SST texture for 3D globes: equirectangular RGBA PNG, land/NaN transparent.",
-)
-def sst_texture(context: dg.AssetExecutionContext, ocean: OceanResource) -> dg.MaterializeResult:
+@daily_asset(name="sst_texture", group=GROUP, deps=[sst], kinds={"png"},
+             automation_condition=dg.AutomationCondition.eager(),
+             description="Daily SST texture for 3D globes: equirectangular RGBA PNG, land/NaN transparent.")
+def sst_texture(day: Day, ocean: OceanResource) -> DayOutput:
     import xarray as xr
 
     spec, _ = ocean.texture_spec()
     sst_spec = ocean.product("sst")
     root = ocean.data_root()
-    keys = run_partition_keys(context)
-    digests, coverage, preview = [], [], b""
-    for key in keys:
-        with xr.open_dataset(product_path(root, "sst", key)) as ds:
-            rgba, stats = render_texture(ds.load(), sst_spec.variable_names[0], spec, sst_spec.lat, sst_spec.lon)
-        path = write_texture(rgba, texture_path(root, key))
-        digests.append(sha256_file(path))
-        coverage.append(stats["ocean_coverage"])
-        preview = png_bytes(rgba, max_width=360)
-    metadata = {
-        "days": len(keys),
-        "size": f"{spec.width}x{spec.height}",
-        "colormap": spec.colormap,
-        "ocean_coverage_min": round(min(coverage), 4) if coverage else 0.0,
-        "preview": dg.MetadataValue.md(
-            f"![SST texture {keys[-1] if keys else ''}](data:image/png;base64,{base64.b64encode(preview).decode()})"),
-    }
-    if len(keys) == 1:
-        metadata["path"] = dg.MetadataValue.path(str(texture_path(root, keys[0])))
-    return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(combined_version(digests)))
+    source = product_path(root, "sst", day.date)
+    if not source.exists():
+        raise DayFailure(f"no SST file for {day.key} ({source.name}): materialize sst first")
+    with xr.open_dataset(source) as ds:
+        rgba, stats = render_texture(ds.load(), sst_spec.variable_names[0], spec, sst_spec.lat, sst_spec.lon)
+    path = write_texture(rgba, texture_path(root, day.date))
+    preview = base64.b64encode(png_bytes(rgba, max_width=360)).decode()
+    return DayOutput(files=[path],
+                     metadata={"size": f"{spec.width}x{spec.height}", "colormap": spec.colormap,
+                               "ocean_coverage": round(float(stats["ocean_coverage"]), 4)},
+                     preview=f"![SST texture {day.key}](data:image/png;base64,{preview})")
 
 
-@dg.asset(
-    group_name=GROUP,
-    deps=[sst, currents, acidity, microplastics],
-    partitions_def=daily_partitions,
-    backfill_policy=SINGLE_RUN,
-    kinds={"json"},
-    owners=OWNERS,
-    code_version="1",
-    automation_condition=dg.AutomationCondition.eager(),
-    freshness_policy=DAILY_FRESHNESS,
-    description="Corruption sweep over every materialized ocean file (the reference's "
-                "comprehensive_corruption_check): JSON report per day, failing files in metadata.",
-)
-def ocean_corruption_report(context: dg.AssetExecutionContext, ocean: OceanResource) -> dg.MaterializeResult:
+def _markdown_table(rows: list[dict]) -> str:
+    if not rows:
+        return "_none_"
+    head = "| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]) + "\n"
+    return head + "\n".join("| " + " | ".join(str(v) for v in r.values()) + " |" for r in rows)
+
+
+@daily_asset(name="ocean_corruption_report", group=GROUP, deps=[sst, currents, acidity, microplastics],
+             kinds={"json"}, automation_condition=dg.AutomationCondition.eager(),
+             description="Corruption sweep over every materialized ocean file (the reference's "
+                         "comprehensive_corruption_check): JSON report, failing files in metadata.")
+def ocean_corruption_report(day: Day, ocean: OceanResource) -> DayOutput:
+    """One sweep per run (it covers the whole archive), written as the report of every day of the run."""
     root = ocean.data_root()
-    report = sweep(root, ocean.products())
+    if "report" not in day.shared:
+        day.shared["report"] = sweep(root, ocean.products())
+    report = day.shared["report"]
     text = json.dumps(report, indent=2, sort_keys=True)
-    keys = run_partition_keys(context)
-    for key in keys:
-        atomic_write_text(report_path(root, key), text)
+    path = report_path(root, day.date)
+    atomic_write_text(path, text)
     bad = report["failing_files"]
     rows = [{"file": f["file"], "failed_rules": ", ".join(f["failed_rules"]), "reason": f["reason"][:120]}
             for f in bad[:50]]
-    return dg.MaterializeResult(
-        metadata={
-            "files_checked": report["files_checked"],
-            "files_failing": len(bad),
-            "files_revalidated": report["files_revalidated"],
-            "by_product": dg.MetadataValue.json(report["by_product"]),
-            "failing": dg.MetadataValue.md(_markdown_table(rows) if rows else "_none_"),
-            "report": dg.MetadataValue.path(str(report_path(root, keys[-1]))) if keys else "",
-        },
-        data_version=dg.DataVersion(hashlib.sha256(text.encode()).hexdigest()),
-    )
+    return DayOutput(
+        files=[path],
+        metadata={"files_checked": report["files_checked"], "files_failing": len(bad),
+                  "files_revalidated": report["files_revalidated"],
+                  "by_product": dg.MetadataValue.json(report["by_product"])},
+        version=hashlib.sha256(text.encode()).hexdigest(),
+        preview=_markdown_table(rows))
+
+
+

@@ -1,13 +1,12 @@
-"""The raw_zone daily job (land + migrate)."""
+"""The raw_zone daily job (land + migrate) and the per-day freshness of its assets."""
 
-import dagster as dg
-
-from ocean_assets.defs.raw_zone.assets import GROUP, JOB_NAME
-from ocean_assets.partitions import daily_partitions
-
-raw_zone_daily = dg.define_asset_job(
+from ocean_assets.dagster_support.policy import domain_job, freshness_checks_for
+from ocean_assets.defs.raw_zone.assets import (
+    GROUP,
     JOB_NAME,
-    selection=dg.AssetSelection.groups(GROUP),
-    partitions_def=daily_partitions,
-    tags={"ocean_assets/main_job": "raw_zone"},
+    raw_funding_files,
+    validated_funding_files,
 )
+
+raw_zone_freshness = freshness_checks_for([raw_funding_files, validated_funding_files])
+raw_zone_daily = domain_job(JOB_NAME, GROUP, freshness=raw_zone_freshness)

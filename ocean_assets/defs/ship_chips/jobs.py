@@ -7,12 +7,14 @@ import datetime as dt
 import dagster as dg
 
 from ocean_assets.core.ship_chips.retry_store import due_days
+from ocean_assets.dagster_support.policy import domain_job, freshness_checks_for
+from ocean_assets.defs.ship_chips import assets
 from ocean_assets.defs.ship_chips.resources import ShipChipsResource
-from ocean_assets.partitions import daily_partitions
 
-ship_chips_daily = dg.define_asset_job(
-    "ship_chips_daily", selection=dg.AssetSelection.groups("ship_chips"),
-    partitions_def=daily_partitions, tags={"ocean_assets/main_job": "ship_chips"})
+ship_chips_freshness = freshness_checks_for([assets.overpass_schedule, assets.ais_snapshots, assets.s2_scenes,
+                                             assets.ship_chips, assets.chip_index, assets.stac_catalog,
+                                             assets.dataset_manifest, assets.qa_report])
+ship_chips_daily = domain_job("ship_chips_daily", "ship_chips", freshness=ship_chips_freshness)
 
 
 def due_run_requests(env: ShipChipsResource, now: dt.datetime) -> list[dg.RunRequest]:

@@ -1,57 +1,21 @@
-"""Small Dagster helpers shared by every domain's defs (kept out of defs/ so they load once).
+"""Partitioned asset checks: one ``AssetCheckEvaluation`` per partition and rule.
 
-The key one is ``partitioned_checks``: a multi-asset check that evaluates each partition of the
-run (one key or a whole single-run backfill range) and records one ``AssetCheckEvaluation`` per
-partition and rule, so the UI shows every day as checked.
+``partitioned_checks`` builds a multi-asset check that evaluates each partition of the run (one key or
+a whole single-run backfill range) and records one evaluation per partition and rule, so the UI shows
+every day as checked.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from ocean_assets.core.io import sha256_file
 from ocean_assets.core.outcome import Outcome
-from ocean_assets.core.retry import PermanentError
-
-REMOTE_RETRY = dg.RetryPolicy(
-    max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.FULL
-)
-
-
-@contextlib.contextmanager
-def fail_permanently(prefix: str = "", also: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
-    """A PermanentError (refused credentials, unknown dataset, 404, disk full), or one of ``also``
-    (e.g. a malformed plan file), fails the step at once with its reason: the step's RetryPolicy
-    would only repeat it."""
-    try:
-        yield
-    except (PermanentError, *also) as exc:
-        raise dg.Failure(description=f"{prefix}{exc}", allow_retries=False) from None
-
-
-def run_partition_keys(context: Any) -> list[str]:
-    """Partition keys of the current step: one key, a range (single-run backfill) or none."""
-    if getattr(context, "has_partition_key_range", False) or getattr(
-        context, "has_partition_key", False
-    ):
-        return list(context.partition_keys)
-    return []
-
-
-def file_metadata(path: Path, data_root: Path | None = None) -> dict[str, Any]:
-    """Size, sha256 and path of a written file, for materialization metadata."""
-    shown = str(path.relative_to(data_root)) if data_root and path.is_relative_to(data_root) else str(path)
-    return {
-        "path": dg.MetadataValue.path(shown),
-        "size_bytes": path.stat().st_size,
-        "sha256": sha256_file(path),
-    }
+from ocean_assets.dagster_support.common import run_partition_keys
+from ocean_assets.dagster_support.continuation import skip_days
 
 
 @dataclass(frozen=True)
@@ -110,7 +74,10 @@ def partitioned_checks(
 
     @dg.multi_asset_check(name=name, specs=specs, **check_kwargs)
     def _checks(context):  # noqa: ANN001 (Dagster inspects this annotation at runtime)
+        leave = skip_days(context, asset_key)
         for key in run_partition_keys(context):
+            if key in leave:  # a follow-up run checks only the days its parent recorded
+                continue
             outcomes = evaluate(context, key)
             for rule in rules:
                 outcome = outcomes.get(rule.name) or Outcome(
