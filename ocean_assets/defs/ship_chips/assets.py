@@ -1,4 +1,5 @@
-"""Daily-partitioned assets: schedule -> AIS + scenes -> chips -> index -> STAC, manifest, QA."""
+"""Daily-partitioned assets: schedule -> AIS + scenes -> chips -> index -> STAC, manifest, QA.
+Each body loops over the run's days and calls the day's function in ``per_day``."""
 
 import base64
 import datetime as dt
@@ -11,21 +12,24 @@ import dagster as dg
 import pandas as pd
 import rasterio
 
-from ocean_assets.core.io import atomic_path, atomic_write_text, sha256_file
+from ocean_assets.core.io import atomic_write_text, sha256_file
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips import layout, overpass, report, retry_store
-from ocean_assets.core.ship_chips.chipping import (
-    ChipError,
-    match_observations,
-    process_observation,
-    scene_problem,
-)
 from ocean_assets.core.ship_chips.stac import build_catalog, now_iso
 from ocean_assets.dagster_support import (
     REMOTE_RETRY,
     fail_permanently,
     file_metadata,
     run_partition_keys,
+)
+from ocean_assets.defs.ship_chips.per_day import (
+    ais_for_day,
+    chip_day,
+    day_notes,
+    scenes_for_day,
+    schedule_for,
+    write_csv,
+    write_parquet,
 )
 from ocean_assets.defs.ship_chips.resources import ShipChipsResource
 from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
@@ -34,11 +38,6 @@ GROUP = "ship_chips"
 COMMON: dict[str, Any] = {"partitions_def": daily_partitions, "group_name": GROUP,
                           "backfill_policy": dg.BackfillPolicy.single_run(), "freshness_policy": DAILY_FRESHNESS,
                           "owners": ["team:ship-chips"], "code_version": "1"}
-
-
-def _day_bounds(day: str) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), dt.UTC)
-    return start, start + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
 
 
 def _version(paths: list[Path]) -> dg.DataVersion:
@@ -53,49 +52,7 @@ def _preview(frame: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False) if len(frame) else "_empty_")
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
-
-
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
-
-
-def schedule_for(env: ShipChipsResource, day: str) -> pd.DataFrame:
-    cfg = env.config()
-    track = cfg.section("satellite_tracking")
-    mode = track.get("mode", "backfill")
-    date = dt.date.fromisoformat(day)
-    if mode == "tle":
-        tles = track.get("tle")
-        if track.get("tle_file"):  # e.g. a CelesTrak download kept next to the config
-            tle_path = Path(track["tle_file"])
-            tle_path = tle_path if tle_path.is_absolute() else env_config_dir() / tle_path
-            tles = overpass.parse_tle_file(tle_path.read_text())
-        return overpass.tle_passes(tles, cfg.aois, date, float(track.get("swath_km", 290)),
-                                   int(track.get("step_s", 30)))
-    if mode == "esa_plan":
-        plan = Path(track["esa_plan"])
-        plan = plan if plan.is_absolute() else env_config_dir() / plan
-        swaths = (overpass.parse_esa_csv(plan) if plan.suffix.lower() == ".csv"
-                  else overpass.parse_esa_kml(plan.read_text()))
-        return overpass.plan_passes(swaths, cfg.aois, date)
-    if mode != "backfill":
-        raise overpass.PlanError(f"satellite_tracking.mode must be backfill|tle|esa_plan, got {mode!r}")
-    start, end = _day_bounds(day)
-    scenes, cc = env.scenes(), float(cfg.section("stac").get("cloud_cover_max", 100))
-    return overpass.backfill_passes({a.tile: scenes.search(a, start, end, cc) for a in cfg.aois})
-
-
-def env_config_dir() -> Path:
-    from ocean_assets.settings import get_settings
-
-    return get_settings().config_dir
-
-
-@dg.asset(**COMMON, retry_policy=REMOTE_RETRY, pool="ship_chips_stac",
+@dg.asset(**COMMON, retry_policy=REMOTE_RETRY, pool="ship_chips_stac", kinds={"csv"},
           description="Predicted Sentinel-2 overpasses per area of interest (backfill | tle | esa_plan).")
 def overpass_schedule(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     root = ship_chips_env.dataset_root()
@@ -104,7 +61,7 @@ def overpass_schedule(context: dg.AssetExecutionContext, ship_chips_env: ShipChi
         with fail_permanently(f"overpasses for {day}: ", also=(overpass.PlanError,)):
             frame = schedule_for(ship_chips_env, day)
         path = layout.schedule_path(root, day)
-        _write_csv(frame, path)
+        write_csv(frame, path)
         paths.append(path)
         frames.append(frame)
     allf = pd.concat(frames, ignore_index=True) if frames else overpass.empty_schedule()
@@ -114,85 +71,48 @@ def overpass_schedule(context: dg.AssetExecutionContext, ship_chips_env: ShipChi
         data_version=_version(paths))
 
 
-def _active_windows(schedule: pd.DataFrame, pad: dt.timedelta) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
-    out: dict[str, list] = {}
-    for row in schedule.itertuples():
-        start = pd.Timestamp(row.start).tz_convert("UTC").to_pydatetime() if pd.Timestamp(row.start).tzinfo \
-            else pd.Timestamp(row.start, tz="UTC").to_pydatetime()
-        end = pd.Timestamp(row.end).tz_convert("UTC").to_pydatetime() if pd.Timestamp(row.end).tzinfo \
-            else pd.Timestamp(row.end, tz="UTC").to_pydatetime()
-        out.setdefault(row.tile, []).append((start - pad, end + pad))
-    return out
-
-
-def _read_schedule(root: Path, day: str) -> pd.DataFrame:
-    path = layout.schedule_path(root, day)
-    if not path.exists():
-        raise FileNotFoundError(f"no overpass schedule for {day}; materialize overpass_schedule first")
-    frame = pd.read_csv(path)
-    return frame if len(frame) else overpass.empty_schedule()
-
-
-@dg.asset(**COMMON, deps=[overpass_schedule], retry_policy=REMOTE_RETRY, pool="ship_chips_ais",
-          description="AIS position reports per active tile and day, restricted to the scheduled windows.")
+@dg.asset(**COMMON, deps=[overpass_schedule], retry_policy=REMOTE_RETRY, pool="ship_chips_ais", kinds={"parquet"},
+          description="AIS position and static reports per active tile and day, parsed from the frames "
+                      "captured during the predicted windows (live: ais_capture_sensor; demo: the twin).")
 def ais_snapshots(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
-    cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
-    pad = dt.timedelta(minutes=float(cfg.section("ais").get("window_min", 5)))
-    aois = {a.tile: a for a in cfg.aois}
-    source = ship_chips_env.ais()
-    paths, counts = [], {}
+    root = ship_chips_env.dataset_root()
+    results = {}
     for day in run_partition_keys(context):
-        for tile, windows in _active_windows(_read_schedule(root, day), pad).items():
-            if tile not in aois:
-                continue
-            with fail_permanently():  # e.g. a rejected API key: retrying cannot help
-                frame = source.positions(aois[tile], windows)
-            path = layout.ais_dir(root, day) / f"{tile}.parquet"
-            _write_parquet(frame, path)
-            paths.append(path)
-            counts[f"{day} {tile}"] = len(frame)
+        with fail_permanently(also=(layout.UnsafeName,)):  # e.g. a rejected key or no capture: retrying cannot help
+            results[day] = ais_for_day(ship_chips_env, day)
+    counts = {k: v for r in results.values() for k, v in r["counts"].items()}
+    missing = {d: r["missing"] for d, r in results.items() if r["missing"]}
+    for day, windows in missing.items():
+        context.log.warning(f"{day}: no AIS captured for {'; '.join(windows)} (ais.on_missing_capture: skip)")
+    paths = sorted(p for day in results for p in layout.ais_dir(root, day).rglob("*.parquet"))
     return dg.MaterializeResult(
         metadata={"reports": sum(counts.values()), "files": len(paths),
-                  "reports_per_tile_day": dg.MetadataValue.json(counts)},
+                  "reports_per_tile_day": dg.MetadataValue.json(counts),
+                  "malformed_frames": sum(r["malformed"] for r in results.values()),
+                  "missing_captures": dg.MetadataValue.json(missing)},
         data_version=_version(paths))
 
 
-@dg.asset(**COMMON, deps=[overpass_schedule], retry_policy=REMOTE_RETRY, pool="ship_chips_stac",
+@dg.asset(**COMMON, deps=[overpass_schedule], retry_policy=REMOTE_RETRY, pool="ship_chips_stac", kinds={"json"},
           description="Sentinel-2 L2A items (Earth Search or the demo twin) per active tile and day.")
 def s2_scenes(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
-    cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
-    stac = cfg.section("stac")
-    pad = dt.timedelta(hours=float(stac.get("search_window_hours", 12)) / 2)
-    aois = {a.tile: a for a in cfg.aois}
-    source = ship_chips_env.scenes()
+    root = ship_chips_env.dataset_root()
     paths, rows, skipped = [], [], []
     for day in run_partition_keys(context):
-        items: dict[str, dict] = {}
-        for tile, windows in _active_windows(_read_schedule(root, day), pad).items():
-            if tile in aois:
-                start, end = min(w[0] for w in windows), max(w[1] for w in windows)
-                with fail_permanently(f"STAC search for {tile} {day}: "):
-                    found = source.search(aois[tile], start, end, float(stac.get("cloud_cover_max", 100)))
-                for item in found:
-                    if problem := scene_problem(item, cfg.bands):
-                        skipped.append({"day": day, "id": str(item.get("id")), "reason": problem})
-                        context.log.warning(f"{day}: skipping STAC item {item.get('id')!r}: {problem}")
-                        continue
-                    items[item["id"]] = item
+        with fail_permanently(f"STAC search for {day}: "):
+            items, day_skipped = scenes_for_day(ship_chips_env, day)
+        for s in day_skipped:
+            context.log.warning(f"{day}: skipping STAC item {s['id']!r}: {s['reason']}")
         path = layout.scenes_path(root, day)
-        atomic_write_text(path, json.dumps(list(items.values()), indent=1))
+        atomic_write_text(path, json.dumps(items, indent=1))
         paths.append(path)
+        skipped += day_skipped
         rows += [{"day": day, "id": i["id"], "cloud_cover": i["properties"].get("eo:cloud_cover"),
-                  "datetime": i["properties"]["datetime"]} for i in items.values()]
+                  "datetime": i["properties"]["datetime"],
+                  "processing_baseline": i["properties"].get("s2:processing_baseline")} for i in items]
     return dg.MaterializeResult(metadata={"scenes": len(rows), "preview": _preview(pd.DataFrame(rows)),
                                           "skipped_items": dg.MetadataValue.json(skipped[:50])},
                                 data_version=_version(paths))
-
-
-def _read_ais(root: Path, day: str) -> pd.DataFrame:
-    files = sorted(layout.ais_dir(root, day).glob("*.parquet"))
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame(
-        columns=["mmsi", "time_utc", "latitude", "longitude"])
 
 
 def _thumbnail(path: Path) -> bytes | None:
@@ -203,35 +123,8 @@ def _thumbnail(path: Path) -> bytes | None:
         return None
 
 
-def chip_day(env: ShipChipsResource, day: str, now: dt.datetime) -> pd.DataFrame:
-    """Match, gate and chip one day; failures go to the retry table. Returns the day's records."""
-    cfg, root = env.config(), env.dataset_root()
-    scenes = json.loads(layout.scenes_path(root, day).read_text())
-    obs = match_observations(_read_ais(root, day), scenes, float(cfg.section("match")["time_tol_min"]))
-    engine, backoff = env.engine(), env.backoff()
-    max_retries = int(cfg.section("retries").get("max_retries", 5))
-    records = []
-    for o in obs:
-        key = {"obs_id": f"{day}/{o.chip_id}", "day": day, "mmsi": o.mmsi, "scene_id": o.scene_id}
-        try:
-            rec = process_observation(o, root, cfg.bands, cfg.section("tiling"), cfg.section("gate"))
-            retry_store.record_success(engine, **key, now=now)
-        except ChipError as exc:
-            count = retry_store.record_failure(engine, **key, error=str(exc), now=now, backoff=backoff,
-                                               max_retries=max_retries)
-            rec = {"chip_id": o.chip_id, "mmsi": o.mmsi, "scene_id": o.scene_id, "status": "failed",
-                   "reason": "error", "error": str(exc), "retry_count": count, "path": ""}
-        if rec.get("path"):
-            rec["path"] = str(Path(rec["path"]).relative_to(root))
-        records.append(rec)
-    frame = pd.DataFrame(records)
-    for col in ("status", "reason", "path", "error"):
-        if col not in frame:
-            frame[col] = pd.Series(dtype="object")
-    return frame
-
-
 @dg.asset(**COMMON, deps=[ais_snapshots, s2_scenes], retry_policy=REMOTE_RETRY, pool="ship_chips_stac",
+          kinds={"cog", "parquet"},
           description="COG chips around AIS-reported vessels (windowed reads), gated on the centre window.")
 def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     root = ship_chips_env.dataset_root()
@@ -241,23 +134,26 @@ def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
         frame = chip_day(ship_chips_env, day, now)
         path = layout.records_path(root, day)
         # "existed" only describes this run; leave it out so a re-run writes identical records.
-        _write_parquet(frame.drop(columns=["existed"], errors="ignore"), path)
+        write_parquet(frame.drop(columns=["existed"], errors="ignore"), path)
         paths.append(path)
         frames.append(frame)
     allf = pd.concat(frames, ignore_index=True)
     kept = allf[allf["status"] == "kept"]
     reasons = allf[allf["status"] == "rejected"]["reason"].value_counts().to_dict()
+    methods = allf["position_method"].value_counts().to_dict() if "position_method" in allf else {}
     written = int((~kept["existed"].eq(True)).sum()) if "existed" in kept else len(kept)
     chip_bytes = sum((root / p).stat().st_size for p in kept["path"])
-    cols = [c for c in ("chip_id", "status", "reason", "cloud_fraction", "land_fraction", "ndwi", "split")
-            if c in allf]
+    cols = [c for c in ("chip_id", "status", "reason", "position_method", "ais_offset_s", "length_m",
+                        "ship_type", "ndwi", "split") if c in allf]
     thumbs = " ".join(f"![{p}](data:image/png;base64,{base64.b64encode(png).decode()})"
                       for p in kept["path"].head(6) if (png := _thumbnail(root / p)))
     return dg.MaterializeResult(
         metadata={**(file_metadata(paths[0], root) if len(paths) == 1 else {}),
-                  "thumbnails": dg.MetadataValue.md(thumbs or "_no kept chips_"),"observations": len(allf), "kept": len(kept), "written": written,
+                  "thumbnails": dg.MetadataValue.md(thumbs or "_no kept chips_"),
+                  "observations": len(allf), "kept": len(kept), "written": written,
                   "skipped_existing": len(kept) - written,
                   "rejected_by_reason": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
+                  "position_methods": dg.MetadataValue.json({str(k): int(v) for k, v in methods.items()}),
                   "failed": int((allf["status"] == "failed").sum()), "chip_bytes": chip_bytes,
                   "preview": _preview(allf[cols], 20)},
         data_version=_version(paths))
@@ -269,7 +165,7 @@ def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
 INDEX_POOL = "ship_chips_index"
 
 
-@dg.asset(**COMMON, deps=[ship_chips], pool=INDEX_POOL,
+@dg.asset(**COMMON, deps=[ship_chips], pool=INDEX_POOL, kinds={"parquet", "geojson"},
           description="indexes/tiles.parquet (GeoParquet of kept chips) and daily footprints GeoJSON.")
 def chip_index(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     root = ship_chips_env.dataset_root()
@@ -288,7 +184,7 @@ def chip_index(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
         data_version=dg.DataVersion(sha256_file(path)))
 
 
-@dg.asset(**COMMON, deps=[chip_index], pool=INDEX_POOL,
+@dg.asset(**COMMON, deps=[chip_index], pool=INDEX_POOL, kinds={"stac", "json"},
           description="STAC catalog (pystac) of the chips under stac/, derived_from links to scenes.")
 def stac_catalog(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
@@ -299,7 +195,8 @@ def stac_catalog(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsRes
                                 data_version=dg.DataVersion(sha256_file(catalog)))
 
 
-@dg.asset(**COMMON, deps=[chip_index], pool=INDEX_POOL, description="Dataset manifest JSON: counts and sample rows.")
+@dg.asset(**COMMON, deps=[chip_index], pool=INDEX_POOL, kinds={"json"},
+          description="Dataset manifest JSON: counts and sample rows.")
 def dataset_manifest(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
     path = layout.manifest_path(root)
@@ -313,7 +210,8 @@ def dataset_manifest(context: dg.AssetExecutionContext, ship_chips_env: ShipChip
                                 data_version=dg.DataVersion(sha256_file(path)))
 
 
-@dg.asset(**COMMON, deps=[ship_chips], description="Daily QA report (HTML): KPIs, rejections, failures, thumbnails.")
+@dg.asset(**COMMON, deps=[ship_chips], kinds={"html"},
+          description="Daily QA report (HTML): KPIs, rejections, failures, AIS capture gaps, thumbnails.")
 def qa_report(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     root = ship_chips_env.dataset_root()
     engine = ship_chips_env.engine()
@@ -321,7 +219,8 @@ def qa_report(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResour
     for day in run_partition_keys(context):
         records = pd.read_parquet(layout.records_path(root, day))
         path = layout.qa_path(root, day)
-        atomic_write_text(path, report.qa_html(day, records, retry_store.failures(engine, day), root))
+        atomic_write_text(path, report.qa_html(day, records, retry_store.failures(engine, day), root,
+                                               notes=day_notes(root, day)))
         paths.append(path)
     return dg.MaterializeResult(metadata={"reports": len(paths), "path": dg.MetadataValue.path(str(paths[-1]))},
                                 data_version=_version(paths))
