@@ -161,28 +161,35 @@ def _local_hrefs(doc: dict[str, Any]) -> list[str]:
 
 
 def validate_catalog(catalog_json: Path) -> list[str]:
-    """Validate the catalog and its items against the STAC core schema and every declared extension
-    schema (vendored, offline); local hrefs and missing chip files are errors too."""
+    """Validate the catalog file and the item files beside it (``*/*.json``) against the STAC core
+    schema and every declared extension schema (vendored, offline). Files are read as written, so
+    a published catalog (absolute URLs) is checked without fetching anything. Local hrefs and
+    missing chip files are errors too."""
     validator = OfflineValidator()
     errors: list[str] = []
-    catalog = pystac.Catalog.from_file(str(catalog_json))
-    objects: list[pystac.STACObject] = [catalog, *catalog.get_items(recursive=True)]
-    for obj in objects:
-        d = obj.to_dict(transform_hrefs=False)
-        path = Path(obj.get_self_href() or catalog_json)
-        raw = json.loads(path.read_text()) if path.exists() else d
-        errors += [f"{obj.id}: local path {h!r} in the catalog" for h in _local_hrefs(raw)]
+    kinds = {"Catalog": pystac.STACObjectType.CATALOG, "Feature": pystac.STACObjectType.ITEM}
+    for path in [catalog_json, *sorted(catalog_json.parent.glob("*/*.json"))]:
         try:
-            validator.validate_core(d, obj.STAC_OBJECT_TYPE, pystac.get_stac_version(), obj.get_self_href())
-            for ext in d.get("stac_extensions", []):
-                validator.validate_extension(d, obj.STAC_OBJECT_TYPE, pystac.get_stac_version(), ext,
-                                             obj.get_self_href())
+            doc = json.loads(path.read_text())
+        except ValueError as exc:
+            errors.append(f"{path.name}: not JSON ({exc})")
+            continue
+        name = doc.get("id", path.name) if isinstance(doc, dict) else path.name
+        kind = kinds.get(doc.get("type")) if isinstance(doc, dict) else None
+        if kind is None:
+            errors.append(f"{name}: not a STAC catalog or item")
+            continue
+        errors += [f"{name}: local path {h!r} in the catalog" for h in _local_hrefs(doc)]
+        try:
+            validator.validate_core(doc, kind, str(doc.get("stac_version")), str(path))
+            for ext in doc.get("stac_extensions", []):
+                validator.validate_extension(doc, kind, str(doc.get("stac_version")), ext, str(path))
         except (pystac.STACValidationError, GetSchemaError) as exc:
-            errors.append(f"{obj.id}: {str(exc)[:300]}")
-        if isinstance(obj, pystac.Item) and "image" in obj.assets:
-            href = obj.assets["image"].get_absolute_href()
-            if href and not href.startswith("http") and not Path(href).exists():
-                errors.append(f"{obj.id}: asset {href} missing")
+            errors.append(f"{name}: {str(exc)[:300]}")
+        href = ((doc.get("assets") or {}).get("image") or {}).get("href")
+        local = isinstance(href, str) and not href.startswith(("http:", "https:"))
+        if kind == pystac.STACObjectType.ITEM and local and not (path.parent / href).exists():
+            errors.append(f"{name}: asset {href} missing")
     return errors
 
 

@@ -43,13 +43,14 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def plan_file(value: Any, key: str, config_dir: Path, root: Path) -> Path:
-    """A plan or TLE file named in the config: a strict file name, and a path that stays inside the
-    config folder or the dataset's ``plan/`` folder (symlinks followed)."""
+    """A plan or TLE file named in the config: a strict file name, relative to the config folder (or
+    absolute), resolving (symlinks followed) inside the config folder or the dataset's ``plan/``."""
     path = Path(str(value))
     try:
         layout.safe_name(path.name, "plan_file")
     except layout.UnsafeName as exc:
         raise overpass.PlanError(f"ship_chips.yaml: satellite_tracking.{key}: {exc}") from None
+    path = path if path.is_absolute() else config_dir / path
     for zone in (config_dir, root / "plan"):
         try:
             return layout.inside(zone, path)
