@@ -275,7 +275,7 @@ class DemoAis:
         self.size_px, self.vessels = size_px, vessels
 
     def capture(self, aoi: Aoi, start: dt.datetime, end: dt.datetime) -> Capture:
-        scen = scenario(aoi, start.date(), self.size_px, self.vessels)
+        scen = scenario(aoi, (start + (end - start) / 2).date(), self.size_px, self.vessels)  # the pass's day
 
         def where(v: Any, t: dt.datetime) -> tuple[float, float]:
             dist_px = v.sog_kn * 0.514444 * (t - scen.sensing).total_seconds() / RES_M
