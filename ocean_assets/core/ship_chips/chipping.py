@@ -127,7 +127,7 @@ def _static_of(static: pd.DataFrame | None) -> dict[int, dict[str, Any]]:
 
 
 def match_observations(ais: pd.DataFrame, scenes: list[dict[str, Any]], time_tol_min: float,
-                       max_gap_s: float | None = None, max_dead_reckon_s: float | None = None,
+                       max_gap_s: float = 600.0, max_dead_reckon_s: float = 60.0,
                        static: pd.DataFrame | None = None) -> list[Observation]:
     """For each vessel and scene: its position at the scene's sensing time (see positions.py) from
     the reports within ``time_tol_min``, if that position is inside the scene; vessels whose reports
@@ -135,8 +135,6 @@ def match_observations(ais: pd.DataFrame, scenes: list[dict[str, Any]], time_tol
     out: list[Observation] = []
     if ais.empty:
         return out
-    max_gap_s = 2 * 60 * time_tol_min if max_gap_s is None else max_gap_s
-    max_dead_reckon_s = 60 * time_tol_min if max_dead_reckon_s is None else max_dead_reckon_s
     times = pd.to_datetime(ais["time_utc"], utc=True)
     statics = _static_of(static)
     for scene in scenes:

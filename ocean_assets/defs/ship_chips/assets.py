@@ -12,6 +12,7 @@ import dagster as dg
 import pandas as pd
 import rasterio
 
+from ocean_assets.config import ConfigError
 from ocean_assets.core.io import atomic_write_text, sha256_file
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips import layout, overpass, report, retry_store
@@ -78,7 +79,7 @@ def ais_snapshots(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsRe
     root = ship_chips_env.dataset_root()
     results = {}
     for day in run_partition_keys(context):
-        with fail_permanently(also=(layout.UnsafeName,)):  # e.g. a rejected key or no capture: retrying cannot help
+        with fail_permanently(also=(layout.UnsafeName, ConfigError)):  # no capture, bad config: retrying cannot help
             results[day] = ais_for_day(ship_chips_env, day)
     counts = {k: v for r in results.values() for k, v in r["counts"].items()}
     missing = {d: r["missing"] for d, r in results.items() if r["missing"]}

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from ocean_assets.config import ConfigError
 from ocean_assets.core.io import atomic_path, atomic_write_text
 from ocean_assets.core.retry import PermanentError
 from ocean_assets.core.ship_chips import capture, layout, overpass, retry_store
@@ -108,6 +109,9 @@ def ais_for_day(env: ShipChipsResource, day: str) -> dict[str, Any]:
     recorded in ``capture_status.json`` and reported downstream (``skip``): never zero chips unsaid.
     """
     cfg, root = env.config(), env.dataset_root()
+    policy = str(cfg.section("ais").get("on_missing_capture", "fail"))
+    if policy not in ("fail", "skip"):
+        raise ConfigError(f"ship_chips.yaml: ais.on_missing_capture must be fail or skip, got {policy!r}")
     aois = {a.tile: a for a in cfg.aois}
     windows = capture_windows_for_day(env, day)
     by_tile: dict[str, list[capture.CaptureWindow]] = {}
@@ -125,8 +129,7 @@ def ais_for_day(env: ShipChipsResource, day: str) -> dict[str, Any]:
             got = env.ais().capture(aois[tile], w.start, w.end)
             capture.write_capture(root, w, got.frames, captured_from=w.start, captured_to=w.end,
                                   malformed=got.malformed, source="demo")
-    policy = str(cfg.section("ais").get("on_missing_capture", "fail"))
-    if missing and policy != "skip":
+    if missing and policy == "fail":
         raise MissingCapture(
             f"{day}: no AIS was captured for {len(missing)} predicted window(s): {'; '.join(missing[:5])}. "
             "aisstream has no history, so these passes cannot be matched now; run the ais_capture_sensor "
