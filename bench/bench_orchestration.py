@@ -6,6 +6,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
 
 import dagster as dg
 
@@ -22,7 +26,7 @@ from ocean_assets.core.ocean.texture import (
     write_texture,
 )
 from ocean_assets.core.ocean.validate import validate_file
-from ocean_assets.settings import get_settings
+from ocean_assets.settings import PROJECT_ROOT, get_settings
 from ocean_assets.sources.ocean.demo import demo_dataset
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -48,39 +52,65 @@ def bare(days: list[dt.date]) -> None:
         atomic_write_text(report_path(root, day), report)
 
 
-def dagster_run(keys: list[str]) -> None:
+def use_project_instance(storage: str) -> None:
+    """The scratch DAGSTER_HOME gets the project's dagster.yaml (pooled event-log storage), or
+    Dagster's default SQLite storage."""
+    home = Path(os.environ["DAGSTER_HOME"])
+    if storage == "pooled":
+        shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+
+
+def count_events(instance: dg.DagsterInstance, run_id: str) -> Counter[str]:
+    return Counter(r.event_log_entry.dagster_event_type.value  # type: ignore[union-attr]
+                   for r in instance.get_records_for_run(run_id, limit=None).records
+                   if r.event_log_entry.dagster_event_type)
+
+
+def dagster_run(keys: list[str]) -> Counter[str]:
     from ocean_assets.cli._common import load_definitions
 
     job = load_definitions().resolve_job_def("ocean_daily")
     with dg.DagsterInstance.get() as instance:
         tags = ({"dagster/partition": keys[0]} if len(keys) == 1 else
                 {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]})
-        assert job.execute_in_process(instance=instance, tags=tags, run_config=QUIET).success
+        result = job.execute_in_process(instance=instance, tags=tags, run_config=QUIET)
+        assert result.success
+        return count_events(instance, result.run_id)
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench orchestration")
     parser.add_argument("--days", default="30", help="comma-separated backfill sizes, e.g. 30,365")
     parser.add_argument("--per-day-sample", type=int, default=5,
-                        help="one-run-per-day is measured on this many days and scaled")
+                        help="one-run-per-day is measured on this many days and scaled (0: skip)")
+    parser.add_argument("--storage", default="pooled,default",
+                        help="event-log storages to compare: pooled (dagster.yaml), default (Dagster's)")
     args = parser.parse_args(argv)
-    rows = [("days", "bare core (s)", "single-run (s)", "ratio", "overhead/partition (ms)",
-             "run-per-day (s, est.)", "run-per-day/bare")]
+    rows = [("days", "storage", "bare core (s)", "single-run (s)", "ratio", "overhead/partition (ms)",
+             "events/partition", "run-per-day/bare")]
     for n in (int(x) for x in args.days.split(",")):
         days = [dt.date(2023, 1, 1) + dt.timedelta(days=i) for i in range(n)]
         keys = [d.isoformat() for d in days]
         with scratch_env(), timed() as t_bare:
             bare(days)
-        with scratch_env(), timed() as t_single:
-            dagster_run(keys)
-        sample = keys[: min(n, args.per_day_sample)]
-        with scratch_env(), timed() as t_each:
-            for key in sample:
-                dagster_run([key])
-        per_day = t_each["seconds"] / len(sample) * n
-        rows.append((str(n), f"{t_bare['seconds']:.1f}", f"{t_single['seconds']:.1f}",
-                     f"{t_single['seconds'] / t_bare['seconds']:.2f}x",
-                     f"{(t_single['seconds'] - t_bare['seconds']) / n * 1000:.0f}",
-                     f"{per_day:.1f}", f"{per_day / t_bare['seconds']:.1f}x"))
-        print(table(rows), flush=True)
+        for storage in args.storage.split(","):
+            with scratch_env():
+                use_project_instance(storage)
+                with timed() as t_single:
+                    events = dagster_run(keys)
+            per_day = "-"
+            if args.per_day_sample:
+                sample = keys[: min(n, args.per_day_sample)]
+                with scratch_env():
+                    use_project_instance(storage)
+                    with timed() as t_each:
+                        for key in sample:
+                            dagster_run([key])
+                per_day = f"{t_each['seconds'] / len(sample) * n / t_bare['seconds']:.1f}x"
+            rows.append((str(n), storage, f"{t_bare['seconds']:.1f}", f"{t_single['seconds']:.1f}",
+                         f"{t_single['seconds'] / t_bare['seconds']:.2f}x",
+                         f"{(t_single['seconds'] - t_bare['seconds']) / n * 1000:.0f}",
+                         f"{sum(events.values()) / n:.0f}", per_day))
+            print(table(rows), flush=True)
+            print("  events by type:", dict(events.most_common(8)), flush=True)
     print(f"peak RSS {peak_rss_mb():.0f} MB; target: single-run within 1.3x of bare")

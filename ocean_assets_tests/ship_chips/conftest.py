@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +16,8 @@ from ocean_assets.core.ship_chips.chipping import scene_time
 from ocean_assets.core.ship_chips.settings import ChipConfig
 from ocean_assets.sources.ship_chips.ais import DemoAis
 from ocean_assets.sources.ship_chips.scenes import DemoScenes
+
+from .servers import stac_handler
 
 DAY = dt.date(2026, 4, 10)
 
@@ -30,3 +36,17 @@ def demo_day(cfg: ChipConfig):
     t0 = scene_time(items[0])
     ais = DemoAis().positions(aoi, [(t0 - dt.timedelta(minutes=5), t0 + dt.timedelta(minutes=5))])
     return items, ais
+
+
+@pytest.fixture
+def stac_api(demo_day) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    items, _ = demo_day
+    seen: list[dict[str, Any]] = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), stac_handler(items, seen))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()

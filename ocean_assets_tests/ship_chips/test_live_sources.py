@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,66 +15,23 @@ import dagster as dg
 import pandas as pd
 import pytest
 import yaml
-from websockets.asyncio.server import serve
 
+from ocean_assets.config import load_config
 from ocean_assets.core.retry import PermanentError
 from ocean_assets.core.ship_chips import chipping
-from ocean_assets.settings import PROJECT_ROOT
-from ocean_assets.sources.ship_chips.ais import LiveAis
+from ocean_assets.core.ship_chips import index as idx
+from ocean_assets.core.ship_chips.capture import CaptureWindow, write_capture
+from ocean_assets.core.ship_chips.settings import ChipConfig
+from ocean_assets.settings import PROJECT_ROOT, get_settings
+from ocean_assets.sources.ship_chips.ais import DemoAis, LiveAis, parse_frames
 from ocean_assets.sources.ship_chips.scenes import LiveScenes
 
 from .conftest import DAY
-
-CONFORMS = ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search",
-            "https://api.stacspec.org/v1.0.0/item-search#query"]
+from .servers import stac_handler, ws_server
 
 
-def _stac_handler(items: list[dict[str, Any]], seen: list[dict[str, Any]]) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:  # keep test output quiet
-            pass
-
-        def _send(self, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            base = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
-            self._send({"type": "Catalog", "id": "loopback", "stac_version": "1.0.0", "description": "test",
-                        "conformsTo": CONFORMS,
-                        "links": [{"rel": "self", "href": base + "/"}, {"rel": "root", "href": base + "/"},
-                                  {"rel": "search", "href": base + "/search", "method": "POST",
-                                   "type": "application/geo+json"}]})
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append(body)
-            start, end = (pd.Timestamp(t) for t in body["datetime"].split("/"))
-            lt = body.get("query", {}).get("eo:cloud_cover", {}).get("lt", 101)
-            hits = [i for i in items if start <= pd.Timestamp(i["properties"]["datetime"]) <= end
-                    and i["properties"]["eo:cloud_cover"] < lt and i["collection"] in body["collections"]]
-            self._send({"type": "FeatureCollection", "features": hits, "links": []})
-
-    return Handler
-
-
-@pytest.fixture
-def stac_api(demo_day) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    items, _ = demo_day
-    seen: list[dict[str, Any]] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _stac_handler(items, seen))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-
+def load_chip_config() -> ChipConfig:
+    return ChipConfig.from_dict(load_config("ship_chips"), get_settings().data_root)
 
 def test_live_stac_search_returns_items_whose_cogs_chip(cfg, demo_day, stac_api):
     url, seen = stac_api
@@ -103,43 +59,6 @@ def _frame(mmsi: int, lat: float, lon: float, when: str) -> dict[str, Any]:
                                            "Latitude": lat, "Longitude": lon, "UserID": mmsi}}}
 
 
-@contextlib.contextmanager
-def ws_server(frames: list[dict[str, Any]], custom=None) -> Iterator[tuple[str, list[dict[str, Any]]]]:  # noqa: ANN001
-    """An aisstream-like websocket server on 127.0.0.1 (ephemeral port) replaying ``frames``
-    (or running the ``custom`` connection handler instead)."""
-    subscriptions: list[dict[str, Any]] = []
-
-    async def replay(ws) -> None:
-        sub = json.loads(await asyncio.wait_for(ws.recv(), 3))
-        subscriptions.append(sub)
-        if sub.get("APIKey") != "good-key":
-            await ws.send(json.dumps({"error": "Api Key Is Not Valid"}))
-            await ws.close()
-            return
-        for f in frames:
-            await ws.send(json.dumps(f))
-        await ws.close()
-
-    ready, port = threading.Event(), []
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    async def main() -> None:
-        async with serve(custom or replay, "127.0.0.1", 0) as server:
-            port.append(server.sockets[0].getsockname()[1])
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    assert ready.wait(5)
-    try:
-        yield f"ws://127.0.0.1:{port[0]}", subscriptions
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(5)
-
-
 @pytest.fixture
 def ais_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     frames = [_frame(244123456, 52.45, 4.42, "2026-04-10 10:39:25.26746452 +0000 UTC"),
@@ -150,60 +69,68 @@ def ais_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         yield server
 
 
-def test_live_ais_subscribes_to_the_tile_box_and_parses_position_reports(cfg, ais_server):
+def _until(seconds: float = 10) -> tuple[dt.datetime, dt.datetime]:
+    now = dt.datetime.now(dt.UTC)
+    return now, now + dt.timedelta(seconds=seconds)
+
+
+def test_live_ais_subscribes_to_the_tile_box_and_keeps_position_reports(cfg, ais_server):
     url, subs = ais_server
     aoi = cfg.aois[0]
-    frame = LiveAis(url, "good-key", capture_s=5).positions(aoi, [])
+    got = LiveAis(url, "good-key").capture(aoi, *_until())
     w, s, e, n = aoi.bbox
     assert subs[-1]["BoundingBoxes"] == [[[s, w], [n, e]]]
-    assert subs[-1]["FilterMessageTypes"] == ["PositionReport"]
+    assert subs[-1]["FilterMessageTypes"] == ["PositionReport", "ShipStaticData"]
+    frame = parse_frames(got.frames, aoi.tile, aoi.bbox).positions
     assert list(frame["mmsi"]) == [244123456, 244123456]
     assert frame["ship_name"][0] == "TEST SHIP" and frame["true_heading"][0] == 511
     assert frame["time_utc"][0] == pd.Timestamp("2026-04-10T10:39:25.26746452Z")
+    assert got.malformed == 1  # the ShipStaticData frame without an MMSI
 
 
 def test_live_ais_bad_key_is_a_permanent_error_without_the_key(cfg, ais_server):
     url, _ = ais_server
     with pytest.raises(PermanentError, match="Api Key Is Not Valid") as info:
-        LiveAis(url, "secret-bad-key", capture_s=5).positions(cfg.aois[0], [])
+        LiveAis(url, "secret-bad-key").capture(cfg.aois[0], *_until())
     assert "secret-bad-key" not in str(info.value)
 
 
-def _live_config(tmp_path: Path, stac_url: str, ws_url: str) -> Path:
+def live_config(tmp_path: Path, stac_url: str, ws_url: str, **ais: object) -> Path:
     raw = yaml.safe_load((PROJECT_ROOT / "config" / "ship_chips.yaml").read_text())
     raw["stac"]["endpoint"], raw["ais"]["endpoint"] = stac_url, ws_url
-    raw["ais"]["live_capture_seconds"] = 5
+    raw["ais"].update(ais)
     conf = tmp_path / "live_config"
-    conf.mkdir()
+    conf.mkdir(exist_ok=True)
     (conf / "ship_chips.yaml").write_text(yaml.safe_dump(raw))
     return conf
 
 
-def test_live_mode_day_runs_end_to_end_on_loopback_services(demo_day, stac_api, instance, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch):
-    """STAC API + aisstream replay of the demo vessels: the live path keeps the same 3 chips."""
+def test_live_mode_day_chips_the_ais_captured_during_the_pass(demo_day, stac_api, instance, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    """STAC API on loopback; the AIS of the pass sits in the capture store, as the capture run wrote
+    it during the window (raw aisstream frames): the live day keeps the same 3 chips as demo, with
+    positions interpolated to the sensing time and the vessels' static data joined."""
     from ocean_assets.cli._common import load_definitions
 
-    items, ais = demo_day
-    frames = [_frame(int(r.mmsi), r.latitude, r.longitude,
-                     r.time_utc.strftime("%Y-%m-%d %H:%M:%S.%f") + "00 +0000 UTC") for r in ais.itertuples()]
-    with ws_server(frames) as (ws_url, _):
-        monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(_live_config(tmp_path, stac_api[0], ws_url)))
-        monkeypatch.setenv("OCEAN_ASSETS_MODE", "live")
-        monkeypatch.setenv("AISSTREAM_API_KEY", "good-key")
-        job = load_definitions().resolve_job_def("ship_chips_daily")
-        result = job.execute_in_process(instance=instance, partition_key="2026-04-10")
-        assert result.success
-        mat = instance.get_latest_materialization_event(dg.AssetKey("ship_chips")).asset_materialization
-        assert mat.metadata["kept"].value == 3
-        # A rejected key fails the AIS step at once (no Dagster retries) and names no secret.
-        monkeypatch.setenv("AISSTREAM_API_KEY", "bad-secret")
-        bad = job.execute_in_process(instance=instance, partition_key="2026-04-10", raise_on_error=False)
-    assert not bad.success
-    failures = [e for e in bad.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert [e.step_key for e in failures] == ["ais_snapshots"]
-    assert "bad-secret" not in str(failures[0].event_specific_data.error)
-    assert not [e for e in bad.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    items, _ = demo_day
+    t0 = chipping.scene_time(items[0])
+    aoi = load_chip_config().aois[0]
+    pad = dt.timedelta(minutes=5)
+    window = CaptureWindow(aoi.tile, t0 - pad, t0 + pad, t0, t0)
+    frames = DemoAis().capture(aoi, window.start, window.end).frames  # the frames the stream sent then
+    write_capture(load_chip_config().dataset_root, window, frames, captured_from=window.start,
+                  captured_to=window.end)
+    monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(live_config(tmp_path, stac_api[0], "ws://127.0.0.1:9")))
+    monkeypatch.setenv("OCEAN_ASSETS_MODE", "live")
+    monkeypatch.setenv("AISSTREAM_API_KEY", "good-key")
+    result = load_definitions().resolve_job_def("ship_chips_daily").execute_in_process(
+        instance=instance, partition_key="2026-04-10")
+    assert result.success
+    mat = instance.get_latest_materialization_event(dg.AssetKey("ship_chips")).asset_materialization
+    assert mat.metadata["kept"].value == 3 and mat.metadata["position_methods"].value == {"interpolated": 9}
+    index = idx.read_index(load_chip_config().dataset_root)
+    assert set(index["ship_type"]) == {70} and set(index["length_m"]) == {120.0} and set(index["beam_m"]) == {20.0}
+    assert (index["ais_offset_s"].abs() <= 5).all() and set(index["boa_add_offset"]) == {-1000}
 
 
 def test_live_ais_reconnects_after_a_drop_and_skips_malformed_frames(cfg):
@@ -228,8 +155,9 @@ def test_live_ais_reconnects_after_a_drop_and_skips_malformed_frames(cfg):
         await ws.close()
 
     with ws_server([], custom=handler) as (url, _):
-        client = LiveAis(url, "good-key", capture_s=10)
-        frame = client.positions(cfg.aois[0], [])
+        client = LiveAis(url, "good-key")
+        got = client.capture(cfg.aois[0], *_until())
+    frame = parse_frames(got.frames, cfg.aois[0].tile).positions
     assert sorted(frame["mmsi"]) == [244000000 + i for i in range(4)]
     assert client.reconnects == 1 and client.malformed == 2 and len(connections) == 2
 
@@ -240,7 +168,7 @@ def test_live_stac_search_survives_429_and_503(cfg, demo_day):
     items, _ = demo_day
     seen: list[dict[str, Any]] = []
     faults = [429, 503]
-    base = _stac_handler(items, seen)
+    base = stac_handler(items, seen)
 
     class Flaky(base):
         def do_POST(self) -> None:  # noqa: N802

@@ -42,10 +42,15 @@ def test_demo_day_materializes_with_kept_and_rejected_chips(defs, instance, data
     result = _job(defs).execute_in_process(instance=instance, partition_key=DAY)
     assert result.success
     checks = _checks(result)
-    assert len(checks) == 6 and all(c.passed for c in checks)
+    assert len(checks) == 7 and all(c.passed for c in checks)
+    ais_check = next(c for c in checks if c.check_name == "scenes_matched_ais")
+    assert ais_check.metadata["observations"].value == 9 and ais_check.metadata["scenes"].value == 1
     root = data_root / "ship_chips"
     records = pd.read_parquet(layout.records_path(root, DAY))
     assert (records["status"] == "kept").sum() == 3
+    # The demo twin played the capture role: raw aisstream-shaped frames in the capture store.
+    assert len(list((root / "ais_capture" / "20260410").glob("31UFU_*.jsonl"))) == 1
+    assert set(records["position_method"]) == {"interpolated"} and (records["ais_offset_s"].abs() <= 5).all()
     assert records.loc[records["status"] == "rejected", "reason"].value_counts().to_dict() == {"cloud": 3, "land": 3}
     index = idx.read_index(root)
     assert len(index) == 3 and index.crs.to_epsg() == 4326
@@ -55,6 +60,7 @@ def test_demo_day_materializes_with_kept_and_rejected_chips(defs, instance, data
     assert item["assets"]["image"]["href"].startswith("../../chips/")  # relative by default
     assert any(link["rel"] == "derived_from" for link in item["links"])
     html = layout.qa_path(root, DAY).read_text()
+    assert html.startswith("<!DOCTYPE html>")
     assert "cloud" in html and "land" in html and html.count("data:image/png;base64") == 3
     geo = json.loads(idx.footprints_path(root, DAY).read_text())
     assert len(geo["features"]) == 3

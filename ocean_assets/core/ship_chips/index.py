@@ -8,13 +8,21 @@ import geopandas as gpd
 import pandas as pd
 import pandera.pandas as pa
 from shapely import wkt
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.polygon import orient
 
 from ocean_assets.core.io import atomic_path, atomic_write_text, file_lock
 from ocean_assets.core.ship_chips.chipping import SPLITS
 
 INDEX_COLUMNS = ["chip_id", "mmsi", "ship_name", "ais_time", "scene_time", "scene_id", "tile",
                  "split", "lon", "lat", "cloud_fraction", "land_fraction", "ndwi", "gate", "path", "scene_href",
-                 "day", "geometry"]
+                 "day", "position_method", "ais_offset_s", "boa_add_offset", "length_m", "beam_m", "ship_type",
+                 "geometry"]
+# lon/lat: the vessel at the sensing time (scene_time), interpolated or dead-reckoned
+# (position_method) from AIS reports; ais_offset_s: nearest report time minus sensing time;
+# boa_add_offset: the DN offset of the source scene (-1000 from processing baseline 04.00, else 0);
+# length_m / beam_m / ship_type: from ShipStaticData, None where AIS says "not available".
+POSITION_METHODS = ("interpolated", "dead_reckoned")
 
 
 def index_path(dataset_root: Path) -> Path:
@@ -32,8 +40,15 @@ def to_geoframe(records: pd.DataFrame, day: str) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame({c: [] for c in INDEX_COLUMNS[:-1]}, geometry=[], crs="EPSG:4326")
     kept["gate"] = "keep"
     kept["day"] = day
+    for col in INDEX_COLUMNS[:-1]:  # records of older runs lack the newer columns
+        if col not in kept:
+            kept[col] = None
     geometry = [wkt.loads(w) for w in kept["footprint_wkt"]]
-    return gpd.GeoDataFrame(kept[INDEX_COLUMNS[:-1]].reset_index(drop=True), geometry=geometry, crs="EPSG:4326")
+    frame = kept[INDEX_COLUMNS[:-1]].reset_index(drop=True)
+    frame["ship_type"] = frame["ship_type"].astype("Int64")
+    for col in ("length_m", "beam_m", "ais_offset_s"):
+        frame[col] = frame[col].astype("float64")
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
 def read_index(dataset_root: Path) -> gpd.GeoDataFrame:
@@ -67,13 +82,25 @@ def upsert_day(dataset_root: Path, day_rows: gpd.GeoDataFrame, day: str) -> gpd.
     return merged
 
 
+def _right_hand(geom):  # noqa: ANN001, ANN202
+    """RFC 7946 section 3.1.6: exterior rings counter-clockwise, holes clockwise."""
+    if isinstance(geom, Polygon):
+        return orient(geom, sign=1.0)
+    if isinstance(geom, MultiPolygon):
+        return MultiPolygon([orient(p, sign=1.0) for p in geom.geoms])
+    return geom
+
+
 def write_footprints(day_rows: gpd.GeoDataFrame, dataset_root: Path, day: str) -> Path:
+    """The day's chips as an RFC 7946 FeatureCollection: WGS84 lon/lat, no ``crs`` member,
+    right-hand rule rings."""
     path = footprints_path(dataset_root, day)
-    out = day_rows.copy()
+    out = day_rows.to_crs("EPSG:4326") if day_rows.crs is not None else day_rows.copy()
+    out = out.set_geometry([_right_hand(g) for g in out.geometry], crs="EPSG:4326")
     for col in ("ais_time", "scene_time"):
         if col in out:
             out[col] = out[col].astype(str)
-    atomic_write_text(path, out.to_json(drop_id=True))
+    atomic_write_text(path, out.to_json(drop_id=True, na="null"))
     return path
 
 
@@ -90,6 +117,12 @@ def index_schema(dataset_root: Path) -> pa.DataFrameSchema:
                                                   error="invalid geometry")),
             "lon": pa.Column(float, pa.Check.in_range(-180, 180)),
             "lat": pa.Column(float, pa.Check.in_range(-90, 90)),
+            "position_method": pa.Column(str, pa.Check.isin(POSITION_METHODS), required=False),
+            "boa_add_offset": pa.Column(checks=pa.Check.isin([0, -1000]), required=False),
+            "length_m": pa.Column(float, pa.Check.gt(0), nullable=True, required=False),
+            "beam_m": pa.Column(float, pa.Check.gt(0), nullable=True, required=False),
+            "scene_href": pa.Column(str, pa.Check(lambda s: ~s.str.startswith("/") & ~s.str.startswith("file:"),
+                                                  error="scene_href is a local path"), required=False),
         },
         coerce=False,
     )

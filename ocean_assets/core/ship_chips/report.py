@@ -44,7 +44,7 @@ def thumbnail_png(path: Path, size: int = 96) -> bytes:
 
 
 def qa_html(day: str, records: pd.DataFrame, failures: list[dict[str, Any]], dataset_root: Path,
-            max_thumbs: int = 24) -> str:
+            max_thumbs: int = 24, notes: list[str] | None = None) -> str:
     total = len(records)
     kept = int((records["status"] == "kept").sum()) if total else 0
     rejected = records[records["status"] == "rejected"] if total else records
@@ -53,10 +53,13 @@ def qa_html(day: str, records: pd.DataFrame, failures: list[dict[str, Any]], dat
     kpis = {"observations": total, "kept": kept, "rejected": len(rejected), "failed": failed,
             "keep rate": f"{kept / total:.0%}" if total else "n/a"}
     esc = html.escape
-    parts = [f"<html><head><meta charset='utf-8'><title>ship chips QA {esc(day)}</title>",
+    parts = ["<!DOCTYPE html>",
+             f"<html lang='en'><head><meta charset='utf-8'><title>ship chips QA {esc(day)}</title>",
              "<style>body{font-family:sans-serif}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
              ".grid img{margin:2px}</style></head><body>",
-             f"<h1>Ship chips QA: {esc(day)}</h1><h2>KPIs</h2><table>",
+             f"<h1>Ship chips QA: {esc(day)}</h1>",
+             *[f"<p class='note'>{esc(n)}</p>" for n in notes or []],
+             "<h2>KPIs</h2><table>",
              *[f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in kpis.items()],
              "</table><h2>Gate rejections by reason</h2><table><tr><th>reason</th><th>chips</th></tr>",
              *[f"<tr><td>{esc(str(r))}</td><td>{int(n)}</td></tr>" for r, n in by_reason.items()],

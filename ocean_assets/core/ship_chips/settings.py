@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ocean_assets.config import ConfigError
+from ocean_assets.core.ship_chips.layout import UnsafeName, safe_name
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,10 @@ class ChipConfig:
     @property
     def aois(self) -> list[Aoi]:
         try:
-            return [Aoi(a["tile"], int(a["epsg"]), tuple(float(v) for v in a["bbox"]))
+            return [Aoi(safe_name(a["tile"], "tile"), int(a["epsg"]), tuple(float(v) for v in a["bbox"]))
                     for a in self.raw["aois"]]
+        except UnsafeName as exc:
+            raise ConfigError(f"ship_chips.yaml: aois.tile: {exc} (an MGRS tile such as 31UFU)") from exc
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"ship_chips.yaml: bad aois entry ({exc})") from exc
 

@@ -19,6 +19,7 @@ CHIP_COG = "chip_is_valid_cog"
 INDEX_SCHEMA = "index_schema"
 STAC_VALID = "stac_catalog_valid"
 MANIFEST_COUNTS = "manifest_counts_match_index"
+SCENES_MATCHED = "scenes_matched_ais"
 
 
 def chip_format(paths: list[Path], size: int, bands: int, dtype: str = "uint16",
@@ -84,3 +85,19 @@ def index_valid(index: pd.DataFrame, root: Path) -> Outcome:
         summary = "; ".join(f"{c}: {k}" for c, k in cases.itertuples(index=False))
         return fail(INDEX_SCHEMA, f"tiles.parquet violates its schema: {summary}")
     return ok(INDEX_SCHEMA, f"{len(index)} rows valid", rows=len(index))
+
+
+def scenes_matched_ais(scenes: int, reports: int, vessels: int, observations: int,
+                       missing: list[str]) -> Outcome:
+    """WARN when a day with scenes matched no vessel: AIS was not captured for the passes, or the
+    captured reports are too far from the sensing time; the figures are recorded either way."""
+    figures = {"scenes": scenes, "ais_reports": reports, "vessels": vessels, "observations": observations}
+    if scenes and not observations:
+        why = (f"no AIS captured for {'; '.join(missing[:3])}" if missing
+               else "no AIS report inside a scene near its sensing time" if reports
+               else "no AIS reports for the day")
+        return fail(SCENES_MATCHED, f"{scenes} scene(s) but no vessel matched: {why}", severity="WARN",
+                    **figures, missing_captures=missing)
+    note = f"; AIS missing for {'; '.join(missing[:3])}" if missing else ""
+    return ok(SCENES_MATCHED, f"{observations} observation(s) from {vessels} vessel(s) in {scenes} scene(s){note}",
+              severity="WARN", **figures, missing_captures=missing)

@@ -1,4 +1,7 @@
-"""Daily-partitioned assets: schedule -> AIS + scenes -> chips -> index -> STAC, manifest, QA."""
+"""Daily-partitioned assets: schedule -> AIS + scenes -> chips -> index -> STAC, manifest, QA.
+
+Each asset is a function of one day (the day's work is in ``per_day``); ``daily_asset`` runs it over the
+run's days with per-day truth."""
 
 import base64
 import datetime as dt
@@ -9,162 +12,85 @@ import dagster as dg
 import pandas as pd
 import rasterio
 
-from ocean_assets.core.io import atomic_path, atomic_write_text
+from ocean_assets.config import ConfigError
+from ocean_assets.core.io import atomic_write_text
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips import layout, overpass, report, retry_store
-from ocean_assets.core.ship_chips.chipping import (
-    ChipError,
-    match_observations,
-    process_observation,
-    scene_problem,
-)
 from ocean_assets.core.ship_chips.stac import build_catalog, now_iso
 from ocean_assets.dagster_support import Day, DayFailure, DayOutput, daily_asset, fail_permanently
+from ocean_assets.defs.ship_chips.per_day import (
+    ais_for_day,
+    chip_day,
+    day_notes,
+    scenes_for_day,
+    schedule_for,
+    write_csv,
+    write_parquet,
+)
 from ocean_assets.defs.ship_chips.resources import ShipChipsResource
 
 GROUP = "ship_chips"
-
-
-def _day_bounds(day: str) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), dt.UTC)
-    return start, start + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
 
 
 def _preview(frame: pd.DataFrame, rows: int = 10) -> str:
     return frame.head(rows).to_markdown(index=False) if len(frame) else "_empty_"
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
-
-
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
-
-
-def schedule_for(env: ShipChipsResource, day: str) -> pd.DataFrame:
-    cfg = env.config()
-    track = cfg.section("satellite_tracking")
-    mode = track.get("mode", "backfill")
-    date = dt.date.fromisoformat(day)
-    if mode == "tle":
-        tles = track.get("tle")
-        if track.get("tle_file"):  # e.g. a CelesTrak download kept next to the config
-            tle_path = Path(track["tle_file"])
-            tle_path = tle_path if tle_path.is_absolute() else env_config_dir() / tle_path
-            tles = overpass.parse_tle_file(tle_path.read_text())
-        return overpass.tle_passes(tles, cfg.aois, date, float(track.get("swath_km", 290)),
-                                   int(track.get("step_s", 30)))
-    if mode == "esa_plan":
-        plan = Path(track["esa_plan"])
-        plan = plan if plan.is_absolute() else env_config_dir() / plan
-        swaths = (overpass.parse_esa_csv(plan) if plan.suffix.lower() == ".csv"
-                  else overpass.parse_esa_kml(plan.read_text()))
-        return overpass.plan_passes(swaths, cfg.aois, date)
-    if mode != "backfill":
-        raise overpass.PlanError(f"satellite_tracking.mode must be backfill|tle|esa_plan, got {mode!r}")
-    start, end = _day_bounds(day)
-    scenes, cc = env.scenes(), float(cfg.section("stac").get("cloud_cover_max", 100))
-    return overpass.backfill_passes({a.tile: scenes.search(a, start, end, cc) for a in cfg.aois})
-
-
-def env_config_dir() -> Path:
-    from ocean_assets.settings import get_settings
-
-    return get_settings().config_dir
+def _needs(path: Path, what: str, day: Day) -> Path:
+    if not path.exists():
+        raise DayFailure(f"no {path.name} for {day.key}: materialize {what} first")
+    return path
 
 
 @daily_asset(name="overpass_schedule", group=GROUP, remote=True, pool="ship_chips_stac", kinds={"csv"},
-             permanent=(overpass.PlanError,),
              description="Predicted Sentinel-2 overpasses per area of interest (backfill | tle | esa_plan).")
 def overpass_schedule(day: Day, ship_chips_env: ShipChipsResource) -> DayOutput:
     with fail_permanently(f"overpasses for {day.key}: ", also=(overpass.PlanError,)):
         frame = schedule_for(ship_chips_env, day.key)
     path = layout.schedule_path(ship_chips_env.dataset_root(), day.key)
-    _write_csv(frame, path)
+    write_csv(frame, path)
     return DayOutput(files=[path], metadata={"passes": len(frame),
                                              "tiles": sorted(frame["tile"].unique().tolist())},
                      preview=_preview(frame))
 
 
-def _active_windows(schedule: pd.DataFrame, pad: dt.timedelta) -> dict[str, list[tuple[dt.datetime, dt.datetime]]]:
-    out: dict[str, list] = {}
-    for row in schedule.itertuples():
-        start = pd.Timestamp(row.start).tz_convert("UTC").to_pydatetime() if pd.Timestamp(row.start).tzinfo \
-            else pd.Timestamp(row.start, tz="UTC").to_pydatetime()
-        end = pd.Timestamp(row.end).tz_convert("UTC").to_pydatetime() if pd.Timestamp(row.end).tzinfo \
-            else pd.Timestamp(row.end, tz="UTC").to_pydatetime()
-        out.setdefault(row.tile, []).append((start - pad, end + pad))
-    return out
-
-
-def _read_schedule(root: Path, day: str) -> pd.DataFrame:
-    path = layout.schedule_path(root, day)
-    if not path.exists():
-        raise DayFailure(f"no overpass schedule for {day}; materialize overpass_schedule first")
-    frame = pd.read_csv(path)
-    return frame if len(frame) else overpass.empty_schedule()
-
-
 @daily_asset(name="ais_snapshots", group=GROUP, deps=[overpass_schedule], remote=True, pool="ship_chips_ais",
              kinds={"parquet"},
-             description="AIS position reports per active tile and day, restricted to the scheduled windows.")
+             description="AIS position and static reports per active tile and day, parsed from the frames "
+                         "captured during the predicted windows (live: ais_capture_sensor; demo: the twin).")
 def ais_snapshots(day: Day, ship_chips_env: ShipChipsResource) -> DayOutput:
-    cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
-    pad = dt.timedelta(minutes=float(cfg.section("ais").get("window_min", 5)))
-    aois = {a.tile: a for a in cfg.aois}
-    source = ship_chips_env.ais()
-    paths, counts = [], {}
-    for tile, windows in _active_windows(_read_schedule(root, day.key), pad).items():
-        if tile not in aois:
-            continue
-        with fail_permanently():  # e.g. a rejected API key: retrying cannot help
-            frame = source.positions(aois[tile], windows)
-        path = layout.ais_dir(root, day.key) / f"{tile}.parquet"
-        _write_parquet(frame, path)
-        paths.append(path)
-        counts[tile] = len(frame)
-    return DayOutput(files=paths, metadata={"reports": sum(counts.values()),
-                                            "reports_per_tile": dg.MetadataValue.json(counts)})
+    root = ship_chips_env.dataset_root()
+    _needs(layout.schedule_path(root, day.key), "overpass_schedule", day)
+    with fail_permanently(also=(layout.UnsafeName, ConfigError)):  # no capture, bad config: retrying cannot help
+        result = ais_for_day(ship_chips_env, day.key)
+    if result["missing"]:
+        day.log.warning(f"{day.key}: no AIS captured for {'; '.join(result['missing'])} "
+                        "(ais.on_missing_capture: skip)")
+    paths = sorted(layout.ais_dir(root, day.key).rglob("*.parquet"))
+    return DayOutput(files=paths, metadata={
+        "reports": sum(result["counts"].values()), "windows": result["windows"],
+        "reports_per_tile": dg.MetadataValue.json(result["counts"]),
+        "malformed_frames": result["malformed"], "missing_captures": len(result["missing"])})
 
 
 @daily_asset(name="s2_scenes", group=GROUP, deps=[overpass_schedule], remote=True, pool="ship_chips_stac",
              kinds={"stac", "json"},
              description="Sentinel-2 L2A items (Earth Search or the demo twin) per active tile and day.")
 def s2_scenes(day: Day, ship_chips_env: ShipChipsResource) -> DayOutput:
-    cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
-    stac = cfg.section("stac")
-    pad = dt.timedelta(hours=float(stac.get("search_window_hours", 12)) / 2)
-    aois = {a.tile: a for a in cfg.aois}
-    source = ship_chips_env.scenes()
-    items: dict[str, dict] = {}
-    skipped = []
-    for tile, windows in _active_windows(_read_schedule(root, day.key), pad).items():
-        if tile in aois:
-            start, end = min(w[0] for w in windows), max(w[1] for w in windows)
-            with fail_permanently(f"STAC search for {tile} {day.key}: "):
-                found = source.search(aois[tile], start, end, float(stac.get("cloud_cover_max", 100)))
-            for item in found:
-                if problem := scene_problem(item, cfg.bands):
-                    skipped.append({"id": str(item.get("id")), "reason": problem})
-                    day.log.warning(f"{day.key}: skipping STAC item {item.get('id')!r}: {problem}")
-                    continue
-                items[item["id"]] = item
+    root = ship_chips_env.dataset_root()
+    _needs(layout.schedule_path(root, day.key), "overpass_schedule", day)
+    with fail_permanently(f"STAC search for {day.key}: "):
+        items, skipped = scenes_for_day(ship_chips_env, day.key)
+    for s in skipped:
+        day.log.warning(f"{day.key}: skipping STAC item {s['id']!r}: {s['reason']}")
     path = layout.scenes_path(root, day.key)
-    atomic_write_text(path, json.dumps(list(items.values()), indent=1))
+    atomic_write_text(path, json.dumps(items, indent=1))
     rows = [{"id": i["id"], "cloud_cover": i["properties"].get("eo:cloud_cover"),
-             "datetime": i["properties"]["datetime"]} for i in items.values()]
+             "datetime": i["properties"]["datetime"],
+             "processing_baseline": i["properties"].get("s2:processing_baseline")} for i in items]
     return DayOutput(files=[path], metadata={"scenes": len(rows),
                                              "skipped_items": dg.MetadataValue.json(skipped[:50])},
                      preview=_preview(pd.DataFrame(rows)))
-
-
-def _read_ais(root: Path, day: str) -> pd.DataFrame:
-    files = sorted(layout.ais_dir(root, day).glob("*.parquet"))
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame(
-        columns=["mmsi", "time_utc", "latitude", "longitude"])
 
 
 def _thumbnail(path: Path) -> bytes | None:
@@ -175,57 +101,30 @@ def _thumbnail(path: Path) -> bytes | None:
         return None
 
 
-def chip_day(env: ShipChipsResource, day: str, now: dt.datetime) -> pd.DataFrame:
-    """Match, gate and chip one day; failures go to the retry table. Returns the day's records."""
-    cfg, root = env.config(), env.dataset_root()
-    scenes = json.loads(layout.scenes_path(root, day).read_text())
-    obs = match_observations(_read_ais(root, day), scenes, float(cfg.section("match")["time_tol_min"]))
-    engine, backoff = env.engine(), env.backoff()
-    max_retries = int(cfg.section("retries").get("max_retries", 5))
-    records = []
-    for o in obs:
-        key = {"obs_id": f"{day}/{o.chip_id}", "day": day, "mmsi": o.mmsi, "scene_id": o.scene_id}
-        try:
-            rec = process_observation(o, root, cfg.bands, cfg.section("tiling"), cfg.section("gate"))
-            retry_store.record_success(engine, **key, now=now)
-        except ChipError as exc:
-            count = retry_store.record_failure(engine, **key, error=str(exc), now=now, backoff=backoff,
-                                               max_retries=max_retries)
-            rec = {"chip_id": o.chip_id, "mmsi": o.mmsi, "scene_id": o.scene_id, "status": "failed",
-                   "reason": "error", "error": str(exc), "retry_count": count, "path": ""}
-        if rec.get("path"):
-            rec["path"] = str(Path(rec["path"]).relative_to(root))
-        records.append(rec)
-    frame = pd.DataFrame(records)
-    for col in ("status", "reason", "path", "error"):
-        if col not in frame:
-            frame[col] = pd.Series(dtype="object")
-    return frame
-
-
 @daily_asset(name="ship_chips", group=GROUP, deps=[ais_snapshots, s2_scenes], remote=True,
              pool="ship_chips_stac", kinds={"cog", "parquet"},
              description="COG chips around AIS-reported vessels (windowed reads), gated on the centre window.")
 def ship_chips(day: Day, ship_chips_env: ShipChipsResource) -> DayOutput:
     root = ship_chips_env.dataset_root()
-    if not layout.scenes_path(root, day.key).exists():
-        raise DayFailure(f"no scenes for {day.key}: materialize s2_scenes first")
+    _needs(layout.scenes_path(root, day.key), "s2_scenes", day)
     now = day.shared.setdefault("now", dt.datetime.now(dt.UTC))
     frame = chip_day(ship_chips_env, day.key, now)
     path = layout.records_path(root, day.key)
     # "existed" only describes this run; leave it out so a re-run writes identical records.
-    _write_parquet(frame.drop(columns=["existed"], errors="ignore"), path)
+    write_parquet(frame.drop(columns=["existed"], errors="ignore"), path)
     kept = frame[frame["status"] == "kept"]
     reasons = frame[frame["status"] == "rejected"]["reason"].value_counts().to_dict()
+    methods = frame["position_method"].value_counts().to_dict() if "position_method" in frame else {}
     written = int((~kept["existed"].eq(True)).sum()) if "existed" in kept else len(kept)
-    cols = [c for c in ("chip_id", "status", "reason", "cloud_fraction", "land_fraction", "ndwi", "split")
-            if c in frame]
+    cols = [c for c in ("chip_id", "status", "reason", "position_method", "ais_offset_s", "length_m",
+                        "ship_type", "ndwi", "split") if c in frame]
     thumbs = " ".join(f"![{p}](data:image/png;base64,{base64.b64encode(png).decode()})"
                       for p in kept["path"].head(6) if (png := _thumbnail(root / p)))
     return DayOutput(files=[path], metadata={
         "observations": len(frame), "kept": len(kept), "written": written,
         "skipped_existing": len(kept) - written,
         "rejected_by_reason": dg.MetadataValue.json({str(k): int(v) for k, v in reasons.items()}),
+        "position_methods": dg.MetadataValue.json({str(k): int(v) for k, v in methods.items()}),
         "failed": int((frame["status"] == "failed").sum()),
         "chip_bytes": sum((root / p).stat().st_size for p in kept["path"])},
         preview=(thumbs or "_no kept chips_") + "\n\n" + _preview(frame[cols], 20))
@@ -241,16 +140,14 @@ INDEX_POOL = "ship_chips_index"
              description="indexes/tiles.parquet (GeoParquet of kept chips) and daily footprints GeoJSON.")
 def chip_index(day: Day, ship_chips_env: ShipChipsResource) -> DayOutput:
     root = ship_chips_env.dataset_root()
-    source = layout.records_path(root, day.key)
-    if not source.exists():
-        raise DayFailure(f"no chip records for {day.key}: materialize ship_chips first")
-    day_rows = idx.to_geoframe(pd.read_parquet(source), day.key)
+    records = pd.read_parquet(_needs(layout.records_path(root, day.key), "ship_chips", day))
+    day_rows = idx.to_geoframe(records, day.key)
     merged = idx.upsert_day(root, day_rows, day.key)
     footprints = idx.write_footprints(day_rows, root, day.key)
-    return DayOutput(files=[footprints], metadata={"index_rows": len(merged), "day_rows": len(day_rows),
-                                                   "index_path": dg.MetadataValue.path(
-                                                       str(idx.index_path(root).relative_to(root)))},
-                     preview=_preview(pd.DataFrame(merged.drop(columns="geometry"))))
+    return DayOutput(files=[footprints], metadata={
+        "index_rows": len(merged), "day_rows": len(day_rows),
+        "index_path": dg.MetadataValue.path(idx.index_path(root).relative_to(root).as_posix())},
+        preview=_preview(pd.DataFrame(merged.drop(columns="geometry"))))
 
 
 @daily_asset(name="stac_catalog", group=GROUP, deps=[chip_index], pool=INDEX_POOL, kinds={"stac", "json"},
@@ -279,14 +176,13 @@ def dataset_manifest(day: Day, ship_chips_env: ShipChipsResource) -> DayOutput:
 
 
 @daily_asset(name="qa_report", group=GROUP, deps=[ship_chips], kinds={"html"},
-             description="Daily QA report (HTML): KPIs, rejections, failures, thumbnails.")
+             description="Daily QA report (HTML): KPIs, rejections, failures, AIS capture gaps, thumbnails.")
 def qa_report(day: Day, ship_chips_env: ShipChipsResource) -> DayOutput:
     root = ship_chips_env.dataset_root()
-    source = layout.records_path(root, day.key)
-    if not source.exists():
-        raise DayFailure(f"no chip records for {day.key}: materialize ship_chips first")
-    engine = day.shared.setdefault("engine", ship_chips_env.engine())
+    records = pd.read_parquet(_needs(layout.records_path(root, day.key), "ship_chips", day))
+    if "engine" not in day.shared:
+        day.shared["engine"] = ship_chips_env.engine()
     path = layout.qa_path(root, day.key)
-    atomic_write_text(path, report.qa_html(day.key, pd.read_parquet(source),
-                                           retry_store.failures(engine, day.key), root))
+    atomic_write_text(path, report.qa_html(day.key, records, retry_store.failures(day.shared["engine"], day.key),
+                                           root, notes=day_notes(root, day.key)))
     return DayOutput(files=[path])

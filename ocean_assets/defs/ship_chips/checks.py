@@ -17,6 +17,7 @@ from ocean_assets.defs.ship_chips.assets import (
     ship_chips,
     stac_catalog,
 )
+from ocean_assets.defs.ship_chips.per_day import ais_status, read_ais
 from ocean_assets.defs.ship_chips.resources import ShipChipsResource
 from ocean_assets.partitions import daily_partitions
 
@@ -50,6 +51,19 @@ def _chip_outcomes(context, day: str) -> dict[str, Outcome]:
     }
 
 
+def _ais_outcomes(context, day: str) -> dict[str, Outcome]:
+    """Scenes, AIS reports and observations of the day, and the windows without a capture."""
+    root = _env().dataset_root()
+    scenes_file, records_file = layout.scenes_path(root, day), layout.records_path(root, day)
+    if not scenes_file.exists() or not records_file.exists():
+        return {validation.SCENES_MATCHED: fail(validation.SCENES_MATCHED, f"no scenes or chip records for {day}",
+                                                severity="WARN")}
+    ais = read_ais(root, day)
+    return {validation.SCENES_MATCHED: validation.scenes_matched_ais(
+        len(json.loads(scenes_file.read_text())), len(ais), int(ais["mmsi"].nunique()) if len(ais) else 0,
+        len(pd.read_parquet(records_file)), list(ais_status(root, day).get("missing") or []))}
+
+
 def _index_outcomes(context, day: str) -> dict[str, Outcome]:
     root = _env().dataset_root()
     return {validation.INDEX_SCHEMA: validation.index_valid(idx.read_index(root), root)}
@@ -63,7 +77,8 @@ def _stac_outcomes(context, day: str) -> dict[str, Outcome]:
     errors = validate_catalog(catalog)
     if errors:
         return {validation.STAC_VALID: fail(validation.STAC_VALID, f"{len(errors)} invalid: {errors[:3]}")}
-    return {validation.STAC_VALID: ok(validation.STAC_VALID, "catalog and items valid (STAC core schemas)")}
+    return {validation.STAC_VALID: ok(validation.STAC_VALID,
+                                      "catalog and items valid (STAC core and extension schemas, vendored)")}
 
 
 def _manifest_outcomes(context, day: str) -> dict[str, Outcome]:
@@ -82,12 +97,17 @@ def _manifest_outcomes(context, day: str) -> dict[str, Outcome]:
 
 ship_chips_checks = partitioned_checks(name="ship_chips_checks", asset=ship_chips, rules=CHIP_RULES,
                                        partitions_def=daily_partitions, evaluate=_chip_outcomes)
+ship_chips_ais_checks = partitioned_checks(
+    name="ship_chips_ais_checks", asset=ship_chips, partitions_def=daily_partitions, evaluate=_ais_outcomes,
+    rules=[CheckRule(validation.SCENES_MATCHED,
+                     "A day with scenes matched vessels from captured AIS (WARN; figures recorded per day)")])
 chip_index_checks = partitioned_checks(
     name="chip_index_checks", asset=chip_index, partitions_def=daily_partitions, evaluate=_index_outcomes,
     rules=[CheckRule(validation.INDEX_SCHEMA, "tiles.parquet: unique ids, valid geometries, paths exist, known splits", True)])
 stac_catalog_checks = partitioned_checks(
     name="stac_catalog_checks", asset=stac_catalog, partitions_def=daily_partitions, evaluate=_stac_outcomes,
-    rules=[CheckRule(validation.STAC_VALID, "The STAC catalog validates against the STAC JSON schemas")])
+    rules=[CheckRule(validation.STAC_VALID,
+                     "The STAC catalog validates against the STAC core and extension JSON schemas")])
 dataset_manifest_checks = partitioned_checks(
     name="dataset_manifest_checks", asset=dataset_manifest, partitions_def=daily_partitions,
     evaluate=_manifest_outcomes,

@@ -27,6 +27,12 @@ class ShipChipsResource(dg.ConfigurableResource):
     def _mode(self) -> str:
         return self.mode or get_settings().mode
 
+    def is_live(self) -> bool:
+        return self._mode() == "live"
+
+    def config_dir(self) -> Path:
+        return get_settings().config_dir
+
     def config(self) -> ChipConfig:
         return ChipConfig.from_dict(load_config("ship_chips"), get_settings().data_root)
 
@@ -49,8 +55,7 @@ class ShipChipsResource(dg.ConfigurableResource):
             if not key:
                 raise ConfigError(f"live AIS needs the {AIS_KEY_ENV} environment variable")
             ais = cfg.section("ais")
-            return LiveAis(ais["endpoint"], key, float(ais.get("live_capture_seconds", 60)),
-                           int(ais.get("max_messages", 5000)))
+            return LiveAis(ais["endpoint"], key, max_messages=int(ais.get("max_messages", 5000)))
         demo = cfg.section("demo")
         return DemoAis(int(demo.get("size_px", 1024)), int(demo.get("vessels", 9)))
 

@@ -17,6 +17,13 @@ from ocean_assets.core.ship_chips.geo import to_crs, to_lonlat
 from ocean_assets.core.ship_chips.settings import Aoi
 
 RES_M = 10.0
+# Static data the demo vessels broadcast (ShipStaticData): cargo ships in open water, fishing
+# vessels under the cloud, and moored craft that send "not available" (type 0, dimensions 0).
+DEMO_STATIC: dict[str, dict] = {
+    "water": {"ship_type": 70, "dimension": (96, 24, 10, 10)},
+    "cloud": {"ship_type": 30, "dimension": (18, 7, 3, 4)},
+    "coast": {"ship_type": 0, "dimension": (0, 0, 0, 0)},
+}
 LAND_EDGE = 0.15  # fraction of the width that is land (west)
 CLOUD = (0.75, 0.25, 0.13)  # centre col, row, radius as fractions of the size
 
@@ -30,6 +37,8 @@ class Vessel:
     sog_kn: float
     cog_deg: float
     kind: str  # water | cloud | coast
+    ship_type: int = 0  # AIS "type of ship and cargo" (ITU-R M.1371); 0 = not available
+    dimension: tuple[int, int, int, int] = (0, 0, 0, 0)  # AIS A, B, C, D (m); 0 = not available
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,6 @@ def scenario(aoi: Aoi, day: dt.date, size: int = 1024, vessels: int = 9) -> Scen
         fleet.append(Vessel(mmsi=int(244_000_000 + rng.integers(0, 999_999)), name=f"DEMO {i:02d}",
                             col=float(col), row=float(row),
                             sog_kn=0.0 if kind == "coast" else float(rng.uniform(2, 12)),
-                            cog_deg=float(rng.uniform(0, 360)), kind=kind))
+                            cog_deg=float(rng.uniform(0, 360)), kind=kind, **DEMO_STATIC[kind]))
     return Scenario(aoi.tile, aoi.epsg, size, left, top, sensing, ("sentinel-2a", "sentinel-2b")[day.toordinal() % 2],
                     tuple(fleet))

@@ -19,6 +19,11 @@ from rasterio.transform import from_origin
 from ocean_assets.core.io import atomic_path, atomic_write_text
 from ocean_assets.core.redact import redact
 from ocean_assets.core.retry import PermanentError
+from ocean_assets.core.ship_chips.reflectance import (
+    BOA_ADD_OFFSET_DN,
+    BOA_QUANTIFICATION_VALUE,
+    OFFSET_FROM,
+)
 from ocean_assets.core.ship_chips.settings import Aoi
 from ocean_assets.sources.ship_chips.demo_scenario import (
     CLOUD,
@@ -29,7 +34,7 @@ from ocean_assets.sources.ship_chips.demo_scenario import (
 )
 from ocean_assets.sources.stac import open_client
 
-SCALE, OFFSET = 0.0001, -0.1
+SCALE = 0.0001
 BANDS_10M = ("blue", "green", "red", "nir")
 BANDS_20M = ("swir16", "swir22")
 # Surface reflectance per class: water, land, cloud, vessel.
@@ -78,6 +83,12 @@ def _class_map(scen: Scenario, size: int) -> np.ndarray:
     return classes
 
 
+def demo_baseline(scen: Scenario) -> tuple[str, int]:
+    """Processing baseline and BOA_ADD_OFFSET of a demo scene, as ESA processed that date: 03.01
+    (no offset) before 2022-01-25, 05.10 (offset -1000 DN) after; the DNs follow the same rule."""
+    return ("05.10", BOA_ADD_OFFSET_DN) if scen.sensing >= OFFSET_FROM else ("03.01", 0)
+
+
 def _band(scen: Scenario, band: str, size: int, rng: np.random.Generator) -> np.ndarray:
     classes = _class_map(scen, size)
     table = np.array(REFLECTANCE[band][:3], dtype="float32")
@@ -88,7 +99,8 @@ def _band(scen: Scenario, band: str, size: int, rng: np.random.Generator) -> np.
         hull = max(1, int(round(3 * factor)))
         patch = refl[max(r - hull // 2, 0): r + hull // 2 + 1, max(c - hull // 2, 0): c + hull // 2 + 1]
         patch[:] = np.maximum(patch, REFLECTANCE[band][3])
-    return np.clip(np.round((refl - OFFSET) / SCALE), 1, 65535).astype("uint16")
+    add_offset = demo_baseline(scen)[1]
+    return np.clip(np.round(refl * BOA_QUANTIFICATION_VALUE - add_offset), 1, 65535).astype("uint16")
 
 
 def _scl(scen: Scenario, size: int) -> np.ndarray:
@@ -111,6 +123,7 @@ def item_for(scen: Scenario, assets: dict[str, dict[str, Any]], self_href: str) 
     lons, lats = [c[0] for c in corners], [c[1] for c in corners]
     day = scen.sensing.strftime("%Y%m%d")
     cloud = float((_class_map(scen, 64) == 2).mean() * 100)
+    baseline, add_offset = demo_baseline(scen)
     return {
         "type": "Feature", "stac_version": "1.0.0", "id": f"S{scen.platform[-2:].upper()}_{scen.tile}_{day}_0_L2A",
         "collection": "sentinel-2-l2a", "bbox": [min(lons), min(lats), max(lons), max(lats)],
@@ -120,7 +133,7 @@ def item_for(scen: Scenario, assets: dict[str, dict[str, Any]], self_href: str) 
             "constellation": "sentinel-2", "instruments": ["msi"], "eo:cloud_cover": round(cloud, 2),
             "proj:epsg": scen.epsg, "grid:code": f"MGRS-{scen.tile}", "mgrs:utm_zone": int(scen.tile[:2]),
             "mgrs:latitude_band": scen.tile[2], "mgrs:grid_square": scen.tile[3:],
-            "s2:processing_baseline": "05.10", "earthsearch:boa_offset_applied": True,
+            "s2:processing_baseline": baseline, "earthsearch:boa_offset_applied": add_offset != 0,
         },
         "links": [{"rel": "self", "href": self_href, "type": "application/geo+json"}],
         "assets": assets,
@@ -154,6 +167,7 @@ class DemoScenes:
             return json.loads(item_path.read_text())
         rng = np.random.default_rng(int(scen.sensing.timestamp()))
         assets: dict[str, dict[str, Any]] = {}
+        offset = demo_baseline(scen)[1] / BOA_QUANTIFICATION_VALUE  # raster:bands as Earth Search writes it
         for band, res in [*((b, RES_M) for b in BANDS_10M), *((b, 2 * RES_M) for b in BANDS_20M)]:
             size = int(scen.size * RES_M / res)
             path = folder / f"{band}.tif"
@@ -161,7 +175,7 @@ class DemoScenes:
             assets[band] = {"href": str(path), "type": "image/tiff; application=geotiff; profile=cloud-optimized",
                             "roles": ["data", "reflectance"], "proj:shape": [size, size],
                             "raster:bands": [{"nodata": 0, "data_type": "uint16", "bits_per_sample": 15,
-                                              "spatial_resolution": res, "scale": SCALE, "offset": OFFSET}]}
+                                              "spatial_resolution": res, "scale": SCALE, "offset": offset}]}
         size20 = scen.size // 2
         _write_cog(folder / "scl.tif", _scl(scen, size20), scen, 2 * RES_M, 0)
         assets["scl"] = {"href": str(folder / "scl.tif"), "type": "image/tiff; application=geotiff; profile=cloud-optimized",
