@@ -21,7 +21,11 @@ from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.ocean.paths import product_path, texture_path
 from ocean_assets.core.retry import PermanentError
-from ocean_assets.dagster_support.continuation import plan_follow_ups, read_run, run_follow_ups_in_process
+from ocean_assets.dagster_support.continuation import (
+    plan_follow_ups,
+    read_run,
+    run_follow_ups_in_process,
+)
 from ocean_assets.partitions import daily_partitions
 from ocean_assets.settings import PROJECT_ROOT
 from ocean_assets_tests.pg import temporary_database
