@@ -138,17 +138,22 @@ def _hour_energy(j: int, lat: np.ndarray, lon: np.ndarray, constant: bool) -> np
     return _flux(j - 0.5, lat, lon) * 3600.0
 
 
-def _demo_total(h: int, lat: np.ndarray, lon: np.ndarray, constant: bool) -> np.ndarray:
-    """Downwelling shortwave accumulated from the model start to archive hour h (J m-2)."""
-    if h <= 0:
-        return np.zeros(lat.shape)
-    days, rest = divmod(h, 24)
-    total = np.zeros(lat.shape)
-    if days:
-        total += days * sum(_hour_energy(j, lat, lon, constant) for j in range(1, 25))
+@lru_cache(maxsize=4)
+def _day_energy(ny: int, nx: int, projection: LambertConformal | None, constant: bool) -> np.ndarray:
+    lat, lon = demo_grid(ny, nx, projection)
+    return sum(_hour_energy(j, lat, lon, constant) for j in range(1, 25))
+
+
+def _demo_total(h: int, ny: int, nx: int, projection: LambertConformal | None, constant: bool
+                ) -> np.ndarray:
+    """Downwelling shortwave accumulated from the model start to archive hour h (J m-2): the
+    sum of the energies of every hour since, each hour ending at its stamp."""
+    lat, lon = demo_grid(ny, nx, projection)
+    days, rest = divmod(max(h, 0), 24)
+    total = days * _day_energy(ny, nx, projection, constant)
     for j in range(1, rest + 1):
-        total += _hour_energy(j, lat, lon, constant)
-    return total
+        total = total + _hour_energy(j, lat, lon, constant)
+    return np.broadcast_to(total, lat.shape).astype(np.float64)
 
 
 def demo_field(name: str, hour: np.datetime64, ny: int, nx: int, constant_rate: bool = False,
@@ -184,7 +189,7 @@ def demo_field(name: str, hour: np.datetime64, ny: int, nx: int, constant_rate: 
             return rain
         share = 1.0 if name == "SNOW_ACC_NC" else 0.1
         return np.where(lat > 45.0, rain * share, 0.0).astype(np.float32)
-    total = _demo_total(h, lat, lon, constant_rate)
+    total = _demo_total(h, ny, nx, projection, constant_rate)
     counter = np.floor(total / BUCKET_J)
     if name == "I_ACSWDNB":
         return counter.astype(np.int32)

@@ -46,17 +46,23 @@ WINDOW: dict[Kind, tuple[int, ...]] = {
 }
 
 _HOURLY = re.compile(r"accumulated over prior 60 minutes", re.IGNORECASE)
-_TOTAL = re.compile(r"accumulated since", re.IGNORECASE)
+_TOTAL = re.compile(r"\bsince (last bucket|model (start|init))", re.IGNORECASE)
 _BUCKET_SIZE = re.compile(r"bucket_\w+\s*\(\s*([0-9.eE+-]+)")
 
 
 def producer_kind(attrs: Mapping[str, Any]) -> Kind | None:
-    """The kind the producer's ``long_name`` states; None when it says nothing about time."""
-    text = str(attrs.get("long_name", ""))
-    if _HOURLY.search(text):
+    """The kind the producer's metadata states: the ``long_name``'s integration period, else the
+    WRF ``description`` ("... OVER prec_acc_dt PERIODS OF TIME" for hourly amounts, "ACCUMULATED
+    ..." for running totals); a described variable that states neither is instantaneous. None when
+    the variable carries no metadata at all (then the configured aggregation decides)."""
+    long_name = str(attrs.get("long_name", ""))
+    description = str(attrs.get("description", ""))
+    if _HOURLY.search(long_name) or "prec_acc_dt" in description:
         return Kind.HOURLY
-    if _TOTAL.search(text):
+    if _TOTAL.search(long_name) or description.startswith("ACCUMULATED"):
         return Kind.TOTAL
+    if long_name or description:
+        return Kind.INSTANT
     return None
 
 
