@@ -93,21 +93,27 @@ class Conus404Source(Protocol):
 # into the model grid's axes with the projection's rotation (the pipeline turns it back).
 
 
-@lru_cache(maxsize=1)
-def default_projection() -> LambertConformal:
+def default_projection(projection: LambertConformal | None = None) -> LambertConformal:
+    """``projection``, else the configured model grid (config/conus404.yaml ``projection``)."""
+    if projection is not None:
+        return projection
     from ocean_assets.core.conus404.options import load_options
 
-    projection = load_options().projection
-    if projection is None:
+    configured = load_options().projection
+    if configured is None:
         raise SourceError("config/conus404.yaml has no projection: the demo twin needs the model grid")
-    return projection
+    return configured
 
 
-@lru_cache(maxsize=4)
 def demo_grid(ny: int, nx: int, projection: LambertConformal | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
     """2-D lat/lon of the model's Lambert conformal grid, ny x nx points over the full domain."""
-    lat, lon = (projection or default_projection()).grid_latlon(ny, nx, extent=FULL_GRID)
+    return _grid(ny, nx, default_projection(projection))
+
+
+@lru_cache(maxsize=4)
+def _grid(ny: int, nx: int, projection: LambertConformal) -> tuple[np.ndarray, np.ndarray]:
+    lat, lon = projection.grid_latlon(ny, nx, extent=FULL_GRID)
     lat, lon = lat.astype(np.float32), lon.astype(np.float32)
     lat.setflags(write=False)
     lon.setflags(write=False)
@@ -115,9 +121,9 @@ def demo_grid(ny: int, nx: int, projection: LambertConformal | None = None
 
 
 @lru_cache(maxsize=4)
-def _rotation(ny: int, nx: int, projection: LambertConformal | None) -> tuple[np.ndarray, np.ndarray]:
+def _rotation(ny: int, nx: int, projection: LambertConformal) -> tuple[np.ndarray, np.ndarray]:
     lat, lon = demo_grid(ny, nx, projection)
-    return (projection or default_projection()).rotation(lat, lon)
+    return projection.rotation(lat, lon)
 
 
 def _hours_since_start(hour: np.datetime64) -> int:
@@ -139,12 +145,12 @@ def _hour_energy(j: int, lat: np.ndarray, lon: np.ndarray, constant: bool) -> np
 
 
 @lru_cache(maxsize=4)
-def _day_energy(ny: int, nx: int, projection: LambertConformal | None, constant: bool) -> np.ndarray:
+def _day_energy(ny: int, nx: int, projection: LambertConformal, constant: bool) -> np.ndarray:
     lat, lon = demo_grid(ny, nx, projection)
     return sum(_hour_energy(j, lat, lon, constant) for j in range(1, 25))
 
 
-def _demo_total(h: int, ny: int, nx: int, projection: LambertConformal | None, constant: bool
+def _demo_total(h: int, ny: int, nx: int, projection: LambertConformal, constant: bool
                 ) -> np.ndarray:
     """Downwelling shortwave accumulated from the model start to archive hour h (J m-2): the
     sum of the energies of every hour since, each hour ending at its stamp."""
@@ -159,6 +165,7 @@ def _demo_total(h: int, ny: int, nx: int, projection: LambertConformal | None, c
 def demo_field(name: str, hour: np.datetime64, ny: int, nx: int, constant_rate: bool = False,
                projection: LambertConformal | None = None) -> np.ndarray:
     """One hourly field, deterministic in (variable, stamp, grid)."""
+    projection = default_projection(projection)
     h = _hours_since_start(hour)
     lat, lon = demo_grid(ny, nx, projection)
     rng = np.random.default_rng([abs(h), list(VARIABLES).index(name), ny, nx])
@@ -210,6 +217,7 @@ def demo_dataset(hours: np.ndarray, grid: tuple[int, int], variables: list[str] 
                  ) -> xr.Dataset:
     """A lazy dataset over ``hours``: one dask chunk per (variable, hour), made on demand."""
     ny, nx = grid
+    projection = default_projection(projection)
     lat, lon = demo_grid(ny, nx, projection)
     data_vars = {}
     for name in variables or list(VARIABLES):

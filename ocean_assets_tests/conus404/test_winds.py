@@ -88,3 +88,11 @@ def test_a_projection_that_does_not_fit_the_grid_is_not_used(options) -> None:
     assert daily["U10_mean"].attrs["standard_name"] == "x_wind"
     assert "does not describe" in daily.attrs["grid_mapping_note"]
     assert "grid_mapping" not in daily["T2_mean"].attrs
+
+
+def test_one_component_alone_is_not_called_earth_relative(options) -> None:
+    aggregation = {k: v for k, v in options.aggregation.items() if k != "V10"}
+    daily = aggregate_day(DemoSource(GRID).open_day(DAY), DAY,
+                          dataclasses.replace(options, aggregation=aggregation))
+    assert daily["U10_mean"].attrs["standard_name"] == "x_wind"
+    assert "partner" in daily["U10_mean"].attrs["wind_rotation"]

@@ -387,11 +387,13 @@ def build_daily_dataset(hourly: xr.Dataset, day: dt.date, acc: DailyAccumulator,
     dims = ("time", "south_north", "west_east")
     fields = acc.finish()
     wind_index = {name: i for pair in options.wind_pairs for i, name in enumerate(pair)}
+    rotated = {name for pair in options.wind_pairs if set(pair) <= set(acc.plans) for name in pair}
     data_vars = {}
     for var, plan in acc.plans.items():
         src = hourly[var].attrs
         component = wind_index.get(var)
-        standard_name, long_name = netcdf.names(var, component, rotation.earth_relative)
+        earth = rotation.earth_relative and var in rotated  # both components are needed
+        standard_name, long_name = netcdf.names(var, component, earth)
         for agg in plan.aggs:
             name = output_name(var, agg)
             if name not in fields:
@@ -410,7 +412,8 @@ def build_daily_dataset(hourly: xr.Dataset, day: dt.date, acc: DailyAccumulator,
             if standard_name:
                 attrs["standard_name"] = standard_name
             if component is not None:
-                attrs["wind_rotation"] = rotation.how
+                attrs["wind_rotation"] = (rotation.how if earth or not rotation.earth_relative
+                                          else "not rotated: its partner component is not aggregated")
             stats = acc.qc.get(var)
             if stats is not None:
                 attrs.update(qc_values=stats.count, qc_impossible=stats.impossible,
