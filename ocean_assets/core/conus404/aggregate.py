@@ -94,7 +94,8 @@ def plan_variables(hourly: xr.Dataset, options: Conus404Options) -> dict[str, Va
                              f"({attrs.get('long_name')!r}); use bucket_diff")
         if kind is not Kind.TOTAL and "bucket_diff" in aggs:
             raise ValueError(f"{where}: bucket_diff needs a running total, but the source says {var} "
-                             f"is an {kind.value} ({attrs.get('long_name', 'no long_name')!r})")
+                             f"is of kind {kind.value!r} "
+                             f"({attrs.get('long_name', attrs.get('description', ''))!r})")
         if "sum" in aggs and kind is not Kind.HOURLY:
             raise ValueError(f"{where}: the sum of instantaneous samples is not a daily amount "
                              f"({var}: {attrs.get('long_name', attrs.get('description', ''))!r})")
