@@ -5,9 +5,11 @@
 
 A synthetic store with the CONUS404 layout (one zstd-compressed chunk per hour and variable) is
 written once, then each approach runs in a fresh process (peak RSS is that process's own):
-  streaming  the asset's code: hour by hour, bounded parallel reads, running sums/extremes
-  naive      open the store for each hour, concatenate the day, reduce with xarray
+  streaming  the asset's code: stamp by stamp, bounded parallel reads, running sums/extremes
+  naive      open the store for each stamp, concatenate the day, reduce with xarray
   numpy      bare numpy reductions over the day already in memory (the arithmetic limit)
+Each reads the same values: the stamps of each variable's window (instantaneous D 00..23, hourly
+amounts D 01..D+1 00, running totals D 00 and D+1 00).
 Throughput is MB of hourly input per second; ratios are against the other two in this run.
 """
 
@@ -39,31 +41,49 @@ def _days(n: int) -> list[dt.date]:
     return [START + dt.timedelta(days=i) for i in range(n)]
 
 
+def _windows(ds, options) -> dict[str, tuple[int, ...]]:
+    """Variable -> the hours after D 00:00 it is read at (the producer's windows, as the asset)."""
+    from ocean_assets.core.conus404.aggregate import plan_variables
+
+    out: dict[str, tuple[int, ...]] = {}
+    for plan in plan_variables(ds, options).values():
+        out[plan.name] = plan.window
+        if plan.counter:
+            out[plan.counter] = plan.window
+    return out
+
+
+def _stamp(day: dt.date, hour: int) -> np.datetime64:
+    return np.datetime64(day.isoformat(), "ns") + np.timedelta64(hour, "h")
+
+
 def run_streaming(store: str, days: int) -> dict[str, float]:
     from ocean_assets.core.conus404.aggregate import aggregate_day
     from ocean_assets.core.conus404.options import load_options
     from ocean_assets.sources.conus404 import ZarrStoreSource
 
     options, source = load_options(), ZarrStoreSource(store)
-    source.open_day(START)
+    windows = _windows(source.open_day(START), options)
     base, t0, nbytes = _rss_mb(), time.perf_counter(), 0
     for day in _days(days):
         hourly = source.open_day(day)
-        nbytes += sum(hourly[v].nbytes for v in options.input_variables)
+        nbytes += sum(hourly[v].isel(time=0).nbytes * len(w) for v, w in windows.items())
         aggregate_day(hourly, day, options)
     return {"seconds": time.perf_counter() - t0, "bytes": nbytes, "peak_mb": _peak_mb() - base}
 
 
-def _reduce_xarray(ds, options) -> dict:
+def _reduce_xarray(stacks: dict, options) -> dict:
     out = {}
     for var, aggs in options.aggregation.items():
         for agg in aggs:
             if agg == "bucket_diff":
                 counter, size = options.buckets[var]
-                total = ds[var].astype("float64") + ds[counter].astype("float64") * size
+                total = stacks[var].astype("float64")
+                if counter:
+                    total = total + stacks[counter].astype("float64") * size
                 out[var + "_daily"] = total.isel(time=-1) - total.isel(time=0)
             else:
-                out[f"{var}_{agg}"] = getattr(ds[var], agg)("time")
+                out[f"{var}_{agg}"] = getattr(stacks[var], agg)("time")
     return {k: v.values for k, v in out.items()}
 
 
@@ -73,16 +93,20 @@ def run_naive(store: str, days: int) -> dict[str, float]:
     from ocean_assets.core.conus404.options import load_options
 
     options = load_options()
+    with xr.open_zarr(store) as ds:
+        windows = _windows(ds, options)
     base, t0, nbytes = _rss_mb(), time.perf_counter(), 0
     for day in _days(days):
-        hours = []
-        for h in range(24):
-            stamp = np.datetime64(f"{day.isoformat()}T{h:02d}", "ns")
+        hours: dict[str, list] = {v: [] for v in windows}
+        for h in range(25):
+            names = [v for v, w in windows.items() if h in w]
             with xr.open_zarr(store) as ds:
-                hours.append(ds[options.input_variables].sel(time=stamp).load())
-        daily = xr.concat(hours, dim="time")
-        nbytes += daily.nbytes - daily["lat"].nbytes - daily["lon"].nbytes
-        _reduce_xarray(daily, options)
+                step = ds[names].sel(time=_stamp(day, h)).load()
+            for v in names:
+                hours[v].append(step[v])
+        stacks = {v: xr.concat(steps, dim="time") for v, steps in hours.items()}
+        nbytes += sum(s.nbytes for s in stacks.values())
+        _reduce_xarray(stacks, options)
     return {"seconds": time.perf_counter() - t0, "bytes": nbytes, "peak_mb": _peak_mb() - base}
 
 
@@ -95,8 +119,8 @@ def run_numpy(store: str, days: int) -> dict[str, float]:
     seconds, nbytes, base = 0.0, 0, _rss_mb()
     for day in _days(days):
         with xr.open_zarr(store) as ds:
-            arrays = {v: np.asarray(ds[v].sel(time=slice(str(day), f"{day}T23")).values)
-                      for v in options.input_variables}  # loaded before the clock starts
+            arrays = {v: np.asarray(ds[v].sel(time=[_stamp(day, h) for h in w]).values)
+                      for v, w in _windows(ds, options).items()}  # loaded before the clock starts
         t0 = time.perf_counter()
         for var, aggs in options.aggregation.items():
             a = arrays[var]
@@ -111,7 +135,7 @@ def run_numpy(store: str, days: int) -> dict[str, float]:
                     a.max(axis=0)
                 else:
                     counter, size = options.buckets[var]
-                    c = arrays[counter]
+                    c = arrays[counter] if counter else np.zeros(2)
                     (a[-1] + c[-1] * size) - (a[0].astype(np.float64) + c[0] * size)
         seconds += time.perf_counter() - t0
         nbytes += sum(x.nbytes for x in arrays.values())

@@ -63,13 +63,16 @@ class Provenance:
 
 
 def coordinate_attributes(ds: xr.Dataset) -> xr.Dataset:
-    """Standard CF attributes on the coordinate variables present (1-D lat/lon/time/depth)."""
+    """Standard CF attributes on the coordinate variables present (1-D lat/lon/time/depth; 2-D
+    lat/lon of a projected grid are auxiliary coordinates: the same names and units, no axis)."""
     for name in list(ds.coords):
         kind = _ALIASES.get(str(name), str(name))
         attrs = _COORDINATES.get(kind)
-        if attrs is None or ds[name].ndim > 1:
+        if attrs is None or (ds[name].ndim > 1 and kind not in ("latitude", "longitude")):
             continue
         for key, value in attrs.items():
+            if key == "axis" and ds[name].ndim > 1:
+                continue
             if key == "standard_name":
                 ds[name].attrs[key] = value
             else:

@@ -16,38 +16,43 @@ GRID = (12, 17)
 
 
 def _stack(hourly, name: str) -> np.ndarray:
-    return np.asarray(hourly[name].values)  # (24, ny, nx), loaded all at once the naive way
+    return np.asarray(hourly[name].values)  # (25, ny, nx), loaded all at once the naive way
 
 
 def test_daily_aggregates_match_numpy(options) -> None:
+    """Instantaneous: the 24 samples D 00..23; hourly amounts: the hours ending D 01..D+1 00;
+    running total: total(D+1 00) - total(D 00). Winds are checked in test_winds."""
     hourly = DemoSource(GRID).open_day(DAY)
+    assert hourly.sizes["time"] == 25
     daily = aggregate_day(hourly, DAY, options)
-    t2 = _stack(hourly, "T2").astype(np.float64)
+    t2 = _stack(hourly, "T2")[:24].astype(np.float64)
     np.testing.assert_allclose(daily["T2_mean"][0], t2.mean(axis=0), rtol=1e-6)
     np.testing.assert_array_equal(daily["T2_min"][0], t2.min(axis=0).astype(np.float32))
     np.testing.assert_array_equal(daily["T2_max"][0], t2.max(axis=0).astype(np.float32))
-    for name in ("TD2", "Q2", "PSFC", "U10", "V10", "SWDOWN"):
-        want = _stack(hourly, name).astype(np.float64).mean(axis=0)
+    for name in ("TD2", "Q2", "PSFC", "SWDOWN"):
+        want = _stack(hourly, name)[:24].astype(np.float64).mean(axis=0)
         np.testing.assert_allclose(daily[f"{name}_mean"][0], want, rtol=1e-5, atol=1e-6)
     for name in ("PREC_ACC_NC", "SNOW_ACC_NC"):
-        want = _stack(hourly, name).astype(np.float64).sum(axis=0)
+        want = _stack(hourly, name)[1:].astype(np.float64).sum(axis=0)
         np.testing.assert_allclose(daily[f"{name}_sum"][0], want, rtol=1e-5, atol=1e-5)
     total = _stack(hourly, "ACSWDNB").astype(np.float64) + _stack(hourly, "I_ACSWDNB") * 1e9
-    np.testing.assert_allclose(daily["ACSWDNB_daily"][0], total[-1] - total[0], rtol=1e-6)
-    assert daily["T2_mean"].attrs["cell_methods"] == "time: mean"
-    assert daily["PREC_ACC_NC_sum"].attrs["cell_methods"] == "time: sum"
-    assert daily["T2_min"].attrs["cell_methods"] == "time: minimum"
+    np.testing.assert_allclose(daily["ACSWDNB_daily"][0], total[24] - total[0], rtol=1e-6)
+    assert daily["T2_mean"].attrs["cell_methods"] == "time: mean (interval: 1 hour)"
+    assert daily["PREC_ACC_NC_sum"].attrs["cell_methods"] == "time: sum (interval: 1 hour)"
+    assert daily["T2_min"].attrs["cell_methods"] == "time: minimum (interval: 1 hour)"
     assert daily["T2_mean"].attrs["units"] == "K"
+    assert "2021-07-14T01:00Z .. 2021-07-15T00:00Z" in daily["PREC_ACC_NC_sum"].attrs["comment"]
+    assert "2021-07-14T00:00Z .. 2021-07-14T23:00Z" in daily["T2_mean"].attrs["comment"]
     np.testing.assert_array_equal(daily["lat"], hourly["lat"])
-    assert daily.attrs["n_hours"] == 24
+    assert daily.attrs["n_hours"] == 24 and "withheld_variables" not in daily.attrs
 
 
 def test_bucket_difference_across_a_bucket_reset(options) -> None:
     """AC wraps at 1e9 while I_AC increments: the difference of totals is still right."""
     hourly = DemoSource(GRID).open_day(DAY).load()
-    ac = np.zeros((24, *GRID), np.float32)
-    counter = np.zeros((24, *GRID), np.int32)
-    totals = 0.999e9 + np.arange(24, dtype=np.float64) * 5e5  # crosses 1e9 at hour 3
+    ac = np.zeros((25, *GRID), np.float32)
+    counter = np.zeros((25, *GRID), np.int32)
+    totals = 0.999e9 + np.arange(25, dtype=np.float64) * 5e5  # crosses 1e9 at hour 3
     for h, total in enumerate(totals):
         counter[h] = int(total // 1e9)
         ac[h] = total - counter[h] * 1e9
@@ -55,7 +60,7 @@ def test_bucket_difference_across_a_bucket_reset(options) -> None:
     hourly["I_ACSWDNB"].values[:] = counter
     assert counter[0, 0, 0] == 0 and counter[-1, 0, 0] == 1
     daily = aggregate_day(hourly, DAY, options)
-    np.testing.assert_allclose(daily["ACSWDNB_daily"][0], 23 * 5e5, rtol=1e-6)
+    np.testing.assert_allclose(daily["ACSWDNB_daily"][0], 24 * 5e5, rtol=1e-6)
 
 
 def test_concurrency_does_not_change_the_result(options) -> None:
@@ -111,7 +116,7 @@ def test_persistent_read_error_raises(options) -> None:
 
 
 def test_missing_variable_and_empty_day_are_clear_errors(options) -> None:
-    hours = np.datetime64("2021-07-14T00", "h") + np.arange(24).astype("timedelta64[h]")
+    hours = np.datetime64("2021-07-14T00", "h") + np.arange(25).astype("timedelta64[h]")
     partial = demo_dataset(hours, GRID, variables=["T2", "Q2"])
     with pytest.raises(ValueError, match="lacks variables"):
         aggregate_day(partial, DAY, options)
@@ -124,7 +129,7 @@ def test_demo_is_deterministic_and_full_grid_is_lazy() -> None:
     b = DemoSource(GRID).open_day(DAY)["T2"].values
     np.testing.assert_array_equal(a, b)
     full = DemoSource((1015, 1367)).open_day(DAY)
-    assert full["T2"].shape == (24, 1015, 1367)
-    assert full["T2"].chunks == ((1,) * 24, (1015,), (1367,))
+    assert full["T2"].shape == (25, 1015, 1367)  # D 00:00 .. D+1 00:00
+    assert full["T2"].chunks == ((1,) * 25, (1015,), (1367,))
     assert full["I_ACSWDNB"].dtype == np.int32
 

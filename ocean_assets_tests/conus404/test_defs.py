@@ -13,6 +13,7 @@ from ocean_assets.defs.conus404 import assets, checks, jobs, sensors
 from ocean_assets.defs.conus404.recovery import failed_partitions, rerun_failed
 from ocean_assets.defs.conus404.resources import Conus404Resource
 from ocean_assets.sources.conus404 import DemoSource
+from ocean_assets_tests.standards import compliance
 
 SOURCES: dict[str, object] = {}
 
@@ -58,16 +59,34 @@ def _checks(result) -> dict[tuple[str, str], bool]:
             for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
 
 
+class Patched:
+    """Demo hours with one variable overwritten (defects an operator may meet)."""
+
+    label = "patched"
+
+    def __init__(self, var: str, index, value: float) -> None:
+        self.var, self.index, self.value = var, index, value
+
+    def open_day(self, day: dt.date) -> xr.Dataset:
+        hourly = DemoSource((8, 9)).open_day(day).load()
+        hourly[self.var].values[self.index] = self.value
+        return hourly
+
+
 def test_one_day_materializes_with_passing_checks_and_is_idempotent(instance, data_root) -> None:
+    """The archive's last day: instantaneous fields written, accumulations withheld with the
+    reason; the file passes CF-1.8 and ACDD-1.3 (IOOS compliance-checker)."""
     job = _job()
     result = job.execute_in_process(instance=instance, partition_key="2022-09-30")
     assert result.success
     outcomes = _checks(result)
-    assert len(outcomes) == 5 and all(outcomes.values())
+    assert len(outcomes) == 6 and all(outcomes.values())
     path = daily_path(data_root, "2022-09-30")
+    assert compliance(path) == {"cf:1.8": [], "acdd:1.3": []}
     with xr.open_dataset(path) as ds:
-        assert ds["T2_mean"].attrs["cell_methods"] == "time: mean"
+        assert ds["T2_mean"].attrs["cell_methods"] == "time: mean (interval: 1 hour)"
         assert set(ds.coords) >= {"lat", "lon"}
+        assert "PREC_ACC_NC_sum" not in ds and "archive ends" in ds.attrs["withheld_reason"]
     summary = pd.read_parquet(summary_path(data_root, "2022-09-30"))
     assert "T2_max" in set(summary["variable"])
     mat = instance.get_latest_materialization_event(assets.conus404_daily_nc.key)
@@ -91,6 +110,26 @@ def test_missing_hour_fails_check_and_blocks_summary(instance, data_root) -> Non
     gap = next(e for e in evals if e.check_name == "hours_complete")
     assert not gap.passed and "13:00" in gap.metadata["message"].value
     assert not summary_path(data_root, day).exists()  # blocked downstream
+
+
+def test_impossible_values_block_and_implausible_ones_only_warn(instance, data_root) -> None:
+    day = dt.date(2022, 9, 28)
+    SOURCES["frozen"] = Patched("T2", 5, -1.0e6)  # a whole hour below absolute zero
+    result = _job("frozen").execute_in_process(instance=instance, partition_key=day.isoformat(),
+                                               raise_on_error=False)
+    evals = {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+             if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert not result.success and not evals["physically_possible"].passed
+    assert evals["physically_possible"].severity == dg.AssetCheckSeverity.ERROR
+    assert not summary_path(data_root, day).exists()  # blocked downstream
+    SOURCES["hot"] = Patched("T2", (5, 2, 2), 345.0)  # one cell, possible but implausible
+    result = _job("hot").execute_in_process(instance=instance, partition_key=day.isoformat(),
+                                            raise_on_error=False)
+    evals = {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+             if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert result.success and not evals["plausible_values"].passed
+    assert evals["plausible_values"].severity == dg.AssetCheckSeverity.WARN
+    assert summary_path(data_root, day).exists()  # a warning does not block
 
 
 def test_range_run_checks_every_partition(instance) -> None:

@@ -38,19 +38,18 @@ def store(tmp_path_factory) -> Path:
     return write_store(path, DAY, 2, GRID, skip_hours=gap)
 
 
-def _stac_app(base: str, store: Path) -> dict[str, dict]:
-    collection = {
-        "type": "Collection", "stac_version": "1.0.0", "id": "conus404",
-        "description": "CONUS404 (loopback copy)", "license": "CC-BY-4.0",
-        "extent": {"spatial": {"bbox": [[-139, 17, -57, 57]]},
-                   "temporal": {"interval": [["1979-10-01T00:00:00Z", "2022-09-30T23:00:00Z"]]}},
-        "links": [{"rel": "self", "href": f"{base}/collections/conus404"},
-                  {"rel": "root", "href": f"{base}/"}],
-        "assets": {"zarr-abfs": {
-            "href": store.as_uri(), "type": "application/vnd+zarr", "roles": ["data", "zarr"],
-            "xarray:open_kwargs": {"consolidated": True},
-        }},
-    }
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts" / "conus404"
+PUBLISHED = "https://azureopendatastorage.blob.core.windows.net/noaa/conus404.zarr"
+
+
+def _stac_app(base: str) -> dict[str, dict]:
+    """The landing page, and the real Planetary Computer collection (contract fixture) whose
+    zarr-https asset now points at this server instead of Azure."""
+    collection = json.loads((CONTRACTS / "collection.json").read_text())
+    assert collection["assets"]["zarr-https"]["href"] == PUBLISHED
+    collection["assets"]["zarr-https"]["href"] = f"{base}/noaa/conus404.zarr"
+    collection["links"] += [{"rel": "self", "href": f"{base}/collections/conus404"},
+                            {"rel": "root", "href": f"{base}/"}]
     landing = {
         "type": "Catalog", "stac_version": "1.0.0", "id": "loopback", "description": "test API",
         "conformsTo": ["https://api.stacspec.org/v1.0.0/core",
@@ -64,6 +63,7 @@ def _stac_app(base: str, store: Path) -> dict[str, dict]:
 
 @pytest.fixture
 def stac_api(store: Path) -> Iterator[tuple[str, list[str]]]:
+    """The STAC API and, under /noaa/conus404.zarr/, the store's files (HTTP, like Azure's)."""
     routes: dict[str, dict] = {}
     seen: list[str] = []
 
@@ -71,10 +71,18 @@ def stac_api(store: Path) -> Iterator[tuple[str, list[str]]]:
         def do_GET(self) -> None:  # noqa: N802 (http.server API)
             path = self.path.split("?")[0]
             seen.append(path)
-            body = routes.get(path)
-            data = json.dumps(body or {"code": "NotFound"}).encode()
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "application/json")
+            prefix = "/noaa/conus404.zarr/"
+            if path.startswith(prefix):
+                file = store / path[len(prefix):]
+                found = file.is_file() and store in file.resolve().parents
+                data = file.read_bytes() if found else b""
+                kind = "application/octet-stream"
+            else:
+                body = routes.get(path)
+                found = body is not None
+                data, kind = json.dumps(body or {"code": "NotFound"}).encode(), "application/json"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -84,7 +92,7 @@ def stac_api(store: Path) -> Iterator[tuple[str, list[str]]]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    routes.update(_stac_app(base, store))
+    routes.update(_stac_app(base))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -95,19 +103,21 @@ def stac_api(store: Path) -> Iterator[tuple[str, list[str]]]:
 
 
 def test_live_source_through_loopback_stac(stac_api, options) -> None:
+    """The published collection, its zarr-https asset and xarray:open_kwargs, as the live source
+    reads them; the store (the demo twin's) is read over HTTP from the loopback server."""
     base, seen = stac_api
-    source = StacZarrSource(base, "conus404", "zarr-abfs", modifier=planetary_computer.sign_inplace)
+    source = StacZarrSource(base, "conus404", "zarr-https", modifier=planetary_computer.sign_inplace)
     hourly = source.open_day(DAY)
-    assert "/collections/conus404" in seen
+    assert "/collections/conus404" in seen and "/noaa/conus404.zarr/.zmetadata" in seen
     assert hourly["T2"].dims == ("time", "south_north", "west_east")
     assert hourly["T2"].attrs["units"] == "K"
-    assert hourly.sizes["time"] == 24
+    assert hourly.sizes["time"] == 25  # D 00:00 .. D+1 00:00
     daily = aggregate_day(hourly, DAY, options)
     reference = aggregate_day(DemoSource(GRID).open_day(DAY), DAY, options)
     for name in reference.data_vars:
         np.testing.assert_array_equal(daily[name].values, reference[name].values, err_msg=name)
     gap_day = source.open_day(DAY + dt.timedelta(days=1))
-    outcome = check_hours(gap_day["time"].values, DAY + dt.timedelta(days=1))
+    outcome = check_hours(gap_day["time"].values, DAY + dt.timedelta(days=1), options.archive_end)
     assert not outcome.passed and "06:00" in outcome.message
 
 
@@ -116,14 +126,14 @@ def test_live_source_errors_are_clear(stac_api) -> None:
     with pytest.raises(SourceError, match="no asset 'nope'"):
         StacZarrSource(base, "conus404", "nope").open_day(DAY)
     with pytest.raises(SourceError, match="cannot read collection"):
-        StacZarrSource("http://127.0.0.1:9/", "conus404", "zarr-abfs").open_day(DAY)
+        StacZarrSource("http://127.0.0.1:9/", "conus404", "zarr-https").open_day(DAY)
 
 
 def test_mirror_env_selects_the_local_store(store, options, monkeypatch) -> None:
     monkeypatch.setenv("OCEAN_ASSETS_CONUS404_ZARR", str(store))
     source = select_source(options, "demo")
     assert isinstance(source, ZarrStoreSource)
-    assert source.open_day(DAY).sizes["time"] == 24
+    assert source.open_day(DAY).sizes["time"] == 25  # D 00:00 .. D+1 00:00
     monkeypatch.setenv("OCEAN_ASSETS_CONUS404_ZARR", str(store.parent / "absent.zarr"))
     with pytest.raises(SourceError, match="cannot open"):
         select_source(options, "demo").open_day(DAY)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from ocean_assets.core.conus404 import rules
 from ocean_assets.core.conus404.aggregate import aggregate_day, expected_hours
@@ -28,30 +29,54 @@ def _daily(options):
     return aggregate_day(DemoSource(GRID).open_day(DAY), DAY, options)
 
 
-def test_plausible_passes_on_demo_and_fails_on_defects(options) -> None:
-    assert rules.check_plausible(_daily(options), options.plausibility).passed
-    cases = {
-        ("T2", 7): (400.0, "T2 hourly max 400"),
-        ("PREC_ACC_NC", 2): (-0.5, "PREC_ACC_NC hourly min -0.5"),
-        ("Q2", 0): (-1e-3, "Q2 hourly min"),
-        ("PSFC", 23): (20000.0, "PSFC hourly min 20000"),
-    }
-    for key, (value, words) in cases.items():
-        hourly = DemoSource(GRID).open_day(DAY).load()
-        hourly[key[0]].values[key[1], 3, 4] = value
-        daily = aggregate_day(hourly, DAY, options)
-        outcome = rules.check_plausible(daily, options.plausibility)
-        assert not outcome.passed, key
-        assert words in outcome.message, outcome.message
-
-
-def test_negative_hour_hidden_in_a_positive_daily_sum_still_fails(options) -> None:
+def _patched(options, var: str, index, value: float):
     hourly = DemoSource(GRID).open_day(DAY).load()
-    hourly["PREC_ACC_NC"].values[:, 3, 4] = 1.0
-    hourly["PREC_ACC_NC"].values[6, 3, 4] = -0.2
-    daily = aggregate_day(hourly, DAY, options)
-    assert float(daily["PREC_ACC_NC_sum"][0, 3, 4]) > 0
-    assert not rules.check_plausible(daily, options.plausibility).passed
+    hourly[var].values[index] = value
+    return aggregate_day(hourly, DAY, options)
+
+
+def test_demo_day_is_possible_and_plausible(options) -> None:
+    daily = _daily(options)
+    assert rules.check_possible(daily, options.impossible).passed
+    assert rules.check_plausible(daily, options.plausibility, options.plausibility_max_fraction).passed
+
+
+@pytest.mark.parametrize(("var", "index", "value", "words"), [
+    ("T2", (7, 3, 4), -5.0, "T2: 1 of 3360 values outside the physically possible [0, inf]"),
+    ("T2", 7, -1e6, "T2: 140 of 3360"),  # a whole hour's field below absolute zero
+    ("PREC_ACC_NC", (2, 3, 4), -0.5, "PREC_ACC_NC: 1 of"),
+    ("Q2", (0, 0, 0), -1e-3, "Q2: 1 of"),
+    ("PSFC", (23, 1, 1), 20000.0, "PSFC: 1 of"),  # below any surface on Earth
+    ("PSFC", slice(None), 1000.0, "PSFC: 3360 of 3360"),  # hPa written as Pa
+])
+def test_impossible_values_are_blocking_errors(options, var, index, value, words) -> None:
+    outcome = rules.check_possible(_patched(options, var, index, value), options.impossible)
+    assert not outcome.passed and outcome.severity == "ERROR"
+    assert words in outcome.message, outcome.message
+
+
+def test_a_few_implausible_values_warn(options) -> None:
+    daily = _patched(options, "T2", (7, 3, 4), 345.0)  # hot, possible, implausible for CONUS
+    assert rules.check_possible(daily, options.impossible).passed
+    outcome = rules.check_plausible(daily, options.plausibility, options.plausibility_max_fraction)
+    assert not outcome.passed and outcome.severity == "WARN"
+    assert "T2: 0.03% of 3360 values outside [200, 340]" in outcome.message
+
+
+def test_a_field_outside_its_plausible_range_is_an_error(options) -> None:
+    daily = _patched(options, "T2", slice(None), 15.0)  # degrees Celsius written as kelvin
+    outcome = rules.check_plausible(daily, options.plausibility, options.plausibility_max_fraction)
+    assert not outcome.passed and outcome.severity == "ERROR"
+    assert "T2: 100.00% of 3360 values" in outcome.message
+    assert outcome.metadata["values"]["T2"]["fraction_outside"] == 1.0
+
+
+def test_negative_daily_shortwave_from_a_shrinking_total_is_impossible(options) -> None:
+    hourly = DemoSource(GRID).open_day(DAY).load()
+    hourly["ACSWDNB"].values[24] = hourly["ACSWDNB"].values[0] - 1e5  # the running total fell
+    hourly["I_ACSWDNB"].values[24] = hourly["I_ACSWDNB"].values[0]
+    outcome = rules.check_possible(aggregate_day(hourly, DAY, options), options.impossible)
+    assert not outcome.passed and "ACSWDNB: 140 of 140 values" in outcome.message
 
 
 def test_all_nan_field_fails(options) -> None:

@@ -20,6 +20,8 @@ _AGG_BY_SUFFIX = {v: k for k, v in OUTPUT_SUFFIX.items()}
 def summarize(daily: xr.Dataset, day: dt.date) -> pd.DataFrame:
     rows = []
     for name, da in daily.data_vars.items():
+        if "source_variable" not in da.attrs:
+            continue  # time bounds, the grid mapping
         values = np.asarray(da.values, dtype=np.float64)
         finite = values[np.isfinite(values)]
         var = str(da.attrs.get("source_variable", name))

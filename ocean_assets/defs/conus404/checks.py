@@ -19,8 +19,12 @@ from ocean_assets.defs.conus404.resources import conus404_partitions
 from ocean_assets.settings import get_settings
 
 DAILY_RULES = [
-    CheckRule(rules.HOURS_COMPLETE, "all 24 hourly steps of the UTC day are in the source", True),
-    CheckRule(rules.PLAUSIBLE, "T2 200..340 K, precipitation >= 0, Q2 >= 0, PSFC 50-110 kPa", True),
+    CheckRule(rules.HOURS_COMPLETE, "every stamp the UTC day reads (00:00 .. next day 00:00) is in "
+              "the source (the archive's last day: accumulations withheld, with the reason)", True),
+    CheckRule(rules.POSSIBLE, "no physically impossible value (below 0 K, negative amounts or "
+              "mixing ratio, surface pressure outside 25-115 kPa, ...): ERROR", True),
+    CheckRule(rules.PLAUSIBLE, "values within the domain's plausible ranges (T2 200..340 K, PSFC "
+              "50-110 kPa, ...): WARN on a small share, ERROR beyond it", True),
     CheckRule(rules.NO_ALL_NAN, "no daily field is entirely NaN", True),
     CheckRule(rules.GRID_MATCHES, "output grid and lat/lon equal the input's", True),
 ]
@@ -33,12 +37,15 @@ def _evaluate_daily(context, key: str) -> Mapping[str, Outcome]:
     if not path.exists():
         return {r.name: fail(r.name, f"{path.name} was not written") for r in DAILY_RULES}
     resource = context.resources.conus404
+    options = resource.options()
     hourly = resource.source().open_day(day)
     with xr.open_dataset(path, engine="netcdf4") as daily:
         daily = daily.load()
     return {
-        rules.HOURS_COMPLETE: rules.check_hours(hourly["time"].values, day),
-        rules.PLAUSIBLE: rules.check_plausible(daily, resource.options().plausibility),
+        rules.HOURS_COMPLETE: rules.check_hours(hourly["time"].values, day, options.archive_end),
+        rules.POSSIBLE: rules.check_possible(daily, options.impossible),
+        rules.PLAUSIBLE: rules.check_plausible(daily, options.plausibility,
+                                               options.plausibility_max_fraction),
         rules.NO_ALL_NAN: rules.check_no_all_nan(daily),
         rules.GRID_MATCHES: rules.check_grid(daily, np.asarray(hourly["lat"].values),
                                              np.asarray(hourly["lon"].values)),
