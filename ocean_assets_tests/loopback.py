@@ -86,6 +86,10 @@ class ErddapGriddap:
 
     def __call__(self, request: BaseHTTPRequestHandler) -> None:
         self.requests.append(request.path)
+        info = re.fullmatch(r"/info/([^/.]+)/index\.json", request.path)
+        if info and info.group(1) in self.datasets:
+            send(request, 200, erddap_info_json(self.datasets[info.group(1)]), "application/json")
+            return
         m = re.fullmatch(r"/griddap/([^/.]+)\.nc\?(.*)", request.path)
         if not m or m.group(1) not in self.datasets:
             send(request, 404, b"Error {\n code=404;\n message=\"Not Found: dataset\";\n}", "text/plain")
@@ -123,6 +127,24 @@ class ErddapGriddap:
         if any(out.sizes[d] == 0 for d in out.dims):
             raise LookupError("nothing selected")
         return out
+
+
+def erddap_info_json(ds: xr.Dataset) -> bytes:
+    """``info/{id}/index.json`` for an in-memory dataset, in ERDDAP's table format: a dimension row
+    (nValues, averageSpacing, negative when descending) and an actual_range row per numeric axis."""
+    import json
+
+    rows = []
+    for dim in ds.dims:
+        values = ds[dim].values
+        if not np.issubdtype(values.dtype, np.number):
+            continue
+        spacing = float((values[-1] - values[0]) / (values.size - 1)) if values.size > 1 else 0.0
+        rows.append(["dimension", dim, "", "double", f"nValues={values.size}, evenlySpaced=true, "
+                     f"averageSpacing={spacing:.6g}"])
+        rows.append(["attribute", dim, "actual_range", "double", f"{values.min():g}, {values.max():g}"])
+    table = {"columnNames": ["Row Type", "Variable Name", "Attribute Name", "Data Type", "Value"], "rows": rows}
+    return json.dumps({"table": table}).encode()
 
 
 def mur_like_dataset(days: list[str], latitude_descending: bool = False) -> xr.Dataset:
