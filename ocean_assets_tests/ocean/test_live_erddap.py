@@ -156,3 +156,18 @@ def test_region_outside_the_axes_is_a_clear_permanent_error(tmp_path, mur_spec):
     with http_server(server) as base, pytest.raises(PermanentError, match="outside the dataset's longitude axis"):
         ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST).fetch(east, dt.date(2024, 3, 5), tmp_path)
     assert not [r for r in server.requests if "/griddap/" in r]
+
+
+def test_demo_twin_of_mur_uses_the_real_axes_and_stamp(tmp_path, mur_spec):
+    from ocean_assets.sources.ocean.demo import demo_dataset
+
+    spec = box(mur_spec, min_lat=89.0, max_lat=90.0, min_lon=179.0, max_lon=180.0)
+    demo = demo_dataset(dataclasses.replace(spec, demo_resolution=0.01), dt.date(2024, 3, 5))
+    with http_server(MurErddap(tmp_path)) as base:
+        live = ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST).fetch(
+            spec, dt.date(2024, 3, 5), tmp_path)
+    assert demo.time.values[0] == live.time.values[0]  # 09:00Z
+    for axis in ("latitude", "longitude"):
+        assert demo[axis].values.tolist() == live[axis].values.tolist()
+    assert demo["analysed_sst"].dims == live["analysed_sst"].dims
+    assert demo["analysed_sst"].attrs["units"] == live["analysed_sst"].attrs["units"] == "K"
