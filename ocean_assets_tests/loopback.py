@@ -271,18 +271,25 @@ def slow_fault(pieces: int = 8, pause: float = 0.02) -> Fault:
 
 
 class Faulty:
-    """Apply ``faults`` to the first requests (one each), then let ``inner`` answer every later one."""
+    """Apply ``faults`` to the first requests (one each), then let ``inner`` answer every later one.
+    ``only``: fault only requests whose path contains it (others pass through, still recorded)."""
 
-    def __init__(self, inner: Handler, faults: list[Fault]) -> None:
+    def __init__(self, inner: Handler, faults: list[Fault], only: str | None = None) -> None:
         self.inner = inner
         self.faults = list(faults)
+        self.only = only
         self.requests: list[dict[str, str]] = []
         self._lock = threading.Lock()
+
+    def hits(self, fragment: str) -> list[dict[str, str]]:
+        """The recorded requests whose path contains ``fragment``."""
+        return [r for r in self.requests if fragment in r["path"]]
 
     def __call__(self, request: BaseHTTPRequestHandler) -> None:
         with self._lock:
             self.requests.append({"path": request.path, **dict(request.headers.items())})
-            fault = self.faults.pop(0) if self.faults else None
+            targeted = self.only is None or self.only in request.path
+            fault = self.faults.pop(0) if self.faults and targeted else None
         if fault is None:
             self.inner(request)
         else:
