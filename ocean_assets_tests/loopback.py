@@ -86,6 +86,10 @@ class ErddapGriddap:
 
     def __call__(self, request: BaseHTTPRequestHandler) -> None:
         self.requests.append(request.path)
+        info = re.fullmatch(r"/info/([^/.]+)/index\.json", request.path)
+        if info and info.group(1) in self.datasets:
+            send(request, 200, erddap_info_json(self.datasets[info.group(1)]), "application/json")
+            return
         m = re.fullmatch(r"/griddap/([^/.]+)\.nc\?(.*)", request.path)
         if not m or m.group(1) not in self.datasets:
             send(request, 404, b"Error {\n code=404;\n message=\"Not Found: dataset\";\n}", "text/plain")
@@ -123,6 +127,24 @@ class ErddapGriddap:
         if any(out.sizes[d] == 0 for d in out.dims):
             raise LookupError("nothing selected")
         return out
+
+
+def erddap_info_json(ds: xr.Dataset) -> bytes:
+    """``info/{id}/index.json`` for an in-memory dataset, in ERDDAP's table format: a dimension row
+    (nValues, averageSpacing, negative when descending) and an actual_range row per numeric axis."""
+    import json
+
+    rows = []
+    for dim in ds.dims:
+        values = ds[dim].values
+        if not np.issubdtype(values.dtype, np.number):
+            continue
+        spacing = float((values[-1] - values[0]) / (values.size - 1)) if values.size > 1 else 0.0
+        rows.append(["dimension", dim, "", "double", f"nValues={values.size}, evenlySpaced=true, "
+                     f"averageSpacing={spacing:.6g}"])
+        rows.append(["attribute", dim, "actual_range", "double", f"{values.min():g}, {values.max():g}"])
+    table = {"columnNames": ["Row Type", "Variable Name", "Attribute Name", "Data Type", "Value"], "rows": rows}
+    return json.dumps({"table": table}).encode()
 
 
 def mur_like_dataset(days: list[str], latitude_descending: bool = False) -> xr.Dataset:
@@ -249,18 +271,25 @@ def slow_fault(pieces: int = 8, pause: float = 0.02) -> Fault:
 
 
 class Faulty:
-    """Apply ``faults`` to the first requests (one each), then let ``inner`` answer every later one."""
+    """Apply ``faults`` to the first requests (one each), then let ``inner`` answer every later one.
+    ``only``: fault only requests whose path contains it (others pass through, still recorded)."""
 
-    def __init__(self, inner: Handler, faults: list[Fault]) -> None:
+    def __init__(self, inner: Handler, faults: list[Fault], only: str | None = None) -> None:
         self.inner = inner
         self.faults = list(faults)
+        self.only = only
         self.requests: list[dict[str, str]] = []
         self._lock = threading.Lock()
+
+    def hits(self, fragment: str) -> list[dict[str, str]]:
+        """The recorded requests whose path contains ``fragment``."""
+        return [r for r in self.requests if fragment in r["path"]]
 
     def __call__(self, request: BaseHTTPRequestHandler) -> None:
         with self._lock:
             self.requests.append({"path": request.path, **dict(request.headers.items())})
-            fault = self.faults.pop(0) if self.faults else None
+            targeted = self.only is None or self.only in request.path
+            fault = self.faults.pop(0) if self.faults and targeted else None
         if fault is None:
             self.inner(request)
         else:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import pytest
 
 from ocean_assets.core.ocean.validate import validate_dataset
 from ocean_assets.core.retry import Backoff, PermanentError
-from ocean_assets.sources.ocean.erddap import ErddapGriddapSource, griddap_url
+from ocean_assets.sources.ocean.erddap import ErddapGriddapSource, griddap_url, parse_info
 from ocean_assets_tests.loopback import ErddapGriddap, http_server, mur_like_dataset, send
+from ocean_assets_tests.ocean.contract_servers import MUR_INFO, MurErddap
 
 DAYS = ["2024-03-04", "2024-03-05", "2024-03-06"]
 FAST = Backoff(attempts=3, base_seconds=0.01, max_seconds=0.02)
@@ -52,7 +54,7 @@ def test_no_matching_results_is_permanent(tmp_path, mur_spec):
         source = ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST)
         with pytest.raises(PermanentError, match="no matching results"):
             source.fetch(mur_spec, dt.date(2030, 1, 1), tmp_path)
-    assert len(server.requests) == 1  # not retried
+    assert len([r for r in server.requests if "/griddap/" in r]) == 1  # not retried
     assert not list(tmp_path.glob("sst_*.nc"))
 
 
@@ -70,7 +72,7 @@ def test_transient_503_then_success(tmp_path, mur_spec):
     with http_server(flaky) as base:
         ds = ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST).fetch(
             mur_spec, dt.date(2024, 3, 6), tmp_path)
-    assert len(calls) == 3 and ds.sizes["time"] == 1
+    assert len(calls) == 4 and ds.sizes["time"] == 1  # two refused info reads, info, data
 
 
 def test_truncated_body_is_retried_and_never_lands(tmp_path, mur_spec):
@@ -89,3 +91,83 @@ def test_truncated_body_is_retried_and_never_lands(tmp_path, mur_spec):
             source.fetch(mur_spec, dt.date(2024, 3, 6), tmp_path)
     assert len(calls) == 3
     assert not list(tmp_path.glob("*.erddap.nc"))
+
+
+# --- the real jplMURSST41 axes (contract fixture) -------------------------------------------------
+
+def box(spec, **region):
+    return dataclasses.replace(spec, region=dataclasses.replace(spec.region, **region))
+
+
+def test_info_fixture_gives_the_real_mur_axes():
+    axes = parse_info(json.loads(MUR_INFO.read_text()))
+    assert (axes["latitude"].minimum, axes["latitude"].maximum) == (-89.99, 89.99)
+    assert (axes["longitude"].minimum, axes["longitude"].maximum) == (-179.99, 180.0)
+    assert axes["latitude"].spacing == 0.01 and not axes["latitude"].descending
+
+
+def test_full_globe_is_clamped_to_the_dataset_axes(mur_spec):
+    axes = parse_info(json.loads(MUR_INFO.read_text()))
+    glob = box(mur_spec, min_lat=-90, max_lat=90, min_lon=-180, max_lon=180)
+    lat, lon, descending = ErddapGriddapSource().request_box(glob, axes, False)
+    assert (lat, lon, descending) == ((-89.99, 89.99), (-179.99, 180.0), False)
+    url = griddap_url("http://x/erddap", "jplMURSST41", ["analysed_sst"], dt.date(2024, 3, 5), lat, lon, descending)
+    assert "[(-89.99):1:(89.99)][(-179.99):1:(180)]" in url
+
+
+def test_polar_and_dateline_edge_fetches_on_the_real_grid(tmp_path, mur_spec):
+    """A region reaching 90N / 180E: ERDDAP refuses 90 (axis max 89.99, tolerance 89.995)."""
+    server = MurErddap(tmp_path)
+    edge = box(mur_spec, min_lat=89.5, max_lat=90.0, min_lon=179.5, max_lon=180.0)
+    with http_server(server) as base:
+        ds = ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST).fetch(
+            edge, dt.date(2024, 3, 5), tmp_path)
+    assert float(ds.latitude.max()) == 89.99 and float(ds.longitude.max()) == 180.0
+    assert ds.sizes["latitude"] == 50 and ds.sizes["longitude"] == 51
+    assert str(ds.time.values[0])[:13] == "2024-03-05T09"
+    # degree_C on ERDDAP -> kelvin in the product, values and their range attribute alike
+    sst = ds["analysed_sst"]
+    assert sst.attrs["units"] == "K" and 290 < float(sst.mean()) < 296
+    assert abs(min(sst.attrs["actual_range"]) - float(sst.min())) < 1e-3  # shifted by 273.15 too
+
+
+def test_unclamped_request_is_refused_like_erddap(tmp_path):
+    server = MurErddap(tmp_path)
+    with http_server(server) as base:
+        url = griddap_url(base, "jplMURSST41", ["analysed_sst"], dt.date(2024, 3, 5), (89.5, 90.0), (179.5, 180.0), False)
+        import requests
+        answer = requests.get(url, timeout=10)
+    assert answer.status_code == 404 and "greater than the axis maximum=89.99 (and even 89.995)" in answer.text
+
+
+def test_latitude_order_comes_from_the_dataset(tmp_path, mur_spec):
+    """A north-to-south dataset is queried north to south even when the config says ascending."""
+    server = ErddapGriddap({"jplMURSST41": mur_like_dataset(DAYS, latitude_descending=True)}, tmp_path)
+    with http_server(server) as base:
+        ds = ErddapGriddapSource(server=base, dataset_id="jplMURSST41", latitude_descending=False,
+                                 backoff=FAST).fetch(mur_spec, dt.date(2024, 3, 5), tmp_path)
+    assert "%5B(45):1:(30)%5D" in [r for r in server.requests if "/griddap/" in r][0]
+    assert float(ds.latitude[0]) < float(ds.latitude[-1])
+
+
+def test_region_outside_the_axes_is_a_clear_permanent_error(tmp_path, mur_spec):
+    server = MurErddap(tmp_path)
+    east = box(mur_spec, min_lon=190.0, max_lon=200.0)
+    with http_server(server) as base, pytest.raises(PermanentError, match="outside the dataset's longitude axis"):
+        ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST).fetch(east, dt.date(2024, 3, 5), tmp_path)
+    assert not [r for r in server.requests if "/griddap/" in r]
+
+
+def test_demo_twin_of_mur_uses_the_real_axes_and_stamp(tmp_path, mur_spec):
+    from ocean_assets.sources.ocean.demo import demo_dataset
+
+    spec = box(mur_spec, min_lat=89.0, max_lat=90.0, min_lon=179.0, max_lon=180.0)
+    demo = demo_dataset(dataclasses.replace(spec, demo_resolution=0.01), dt.date(2024, 3, 5))
+    with http_server(MurErddap(tmp_path)) as base:
+        live = ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST).fetch(
+            spec, dt.date(2024, 3, 5), tmp_path)
+    assert demo.time.values[0] == live.time.values[0]  # 09:00Z
+    for axis in ("latitude", "longitude"):
+        assert demo[axis].values.tolist() == live[axis].values.tolist()
+    assert demo["analysed_sst"].dims == live["analysed_sst"].dims
+    assert demo["analysed_sst"].attrs["units"] == live["analysed_sst"].attrs["units"] == "K"

@@ -125,7 +125,7 @@ def test_sst_nan_fraction_counts_sea_cells_only(make_file, products):
     ("sst", "analysed_sst", 273.15 + 45.0, "outside"),
     ("currents", "uo", 7.5, "outside"),
     ("acidity", "ph", 6.2, "outside"),
-    ("microplastics", "mp_concentration", -3.0, "outside"),
+    ("microplastics", "mp_concentration", 5.0e9, "outside"),
 ])
 def test_implausible_values_warn(make_file, products, product, var, value, fragment):
     def spike(ds):

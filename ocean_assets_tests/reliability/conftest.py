@@ -55,7 +55,8 @@ def write_live_config(config_dir: Path, *, erddap_server: str | None = None,
         sst["erddap"] = {"server": erddap_server, "dataset_id": "jplMURSST41", "latitude_descending": False}
     if cygnss_url:
         mp = cfg["products"]["microplastics"]
-        mp.update(mode="live", url_template=cygnss_url + "/cyg.ddmi.s{day:%Y%m%d}.l3.grid-microplastic.nc")
+        mp.update(mode="live", url_template=cygnss_url + "/cyg.ddmi.s{day:%Y%m%d}.l3.grid-microplastic.nc",
+                  cmr_url=None)  # no CMR discovery: the loopback file server only
     cfg["retry"] = {"attempts": 4, "base_seconds": 0.01, "max_seconds": 0.05}
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "ocean.yaml").write_text(yaml.safe_dump(cfg))

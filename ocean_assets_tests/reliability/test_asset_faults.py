@@ -62,7 +62,7 @@ def fault_free_sha(erddap, config_dir: Path, tmp_path: Path) -> str:
 def test_transient_faults_through_the_asset_give_the_fault_free_file(
         defs, instance, data_root, erddap, tmp_path, monkeypatch):
     faulty = Faulty(erddap, [status_fault(429, headers={"Retry-After": "0"}), status_fault(503),
-                             reset_fault(), reset_mid_body_fault(), truncated_fault(0.5)])
+                             reset_fault(), reset_mid_body_fault(), truncated_fault(0.5)], only="/griddap/")
     with http_server(faulty) as base:
         config_dir = write_live_config(tmp_path / "config", erddap_server=base)
         monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(config_dir))
@@ -70,7 +70,7 @@ def test_transient_faults_through_the_asset_give_the_fault_free_file(
     assert result.success, step_errors(result)
     path = product_path(data_root, "sst", DAY)
     assert sha256_file(path) == fault_free_sha(erddap, config_dir, tmp_path)
-    assert len(faulty.requests) == 6
+    assert len(faulty.hits("/griddap/")) == 6
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert checks and all(c.passed for c in checks)
     mat = result.asset_materializations_for_node("sst")[0]
@@ -82,7 +82,7 @@ def test_transient_faults_through_the_asset_give_the_fault_free_file(
 ])
 def test_permanent_fault_fails_the_partition_with_a_clear_reason(
         defs, instance, data_root, erddap, tmp_path, monkeypatch, status, reason):
-    faulty = Faulty(erddap, [status_fault(status, b"denied")] * 10)
+    faulty = Faulty(erddap, [status_fault(status, b"denied")] * 10, only="/griddap/")
     with http_server(faulty) as base:
         config_dir = write_live_config(tmp_path / "config", erddap_server=base)
         monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(config_dir))
@@ -90,7 +90,7 @@ def test_permanent_fault_fails_the_partition_with_a_clear_reason(
     assert not result.success
     errors = step_errors(result)
     assert errors and reason in errors[0] and "griddap/jplMURSST41.nc" in errors[0], errors
-    assert len(faulty.requests) == 1  # permanent: neither the client nor Dagster retries it
+    assert len(faulty.hits("/griddap/")) == 1  # permanent: neither the client nor Dagster retries it
     final = product_path(data_root, "sst", DAY)
     assert not final.exists()
     assert not [p for p in data_root.rglob("*") if p.is_file()]  # no temp or partial files anywhere

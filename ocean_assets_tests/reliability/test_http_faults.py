@@ -65,22 +65,22 @@ def baseline(tmp_path, mur_spec, erddap) -> str:
 
 @pytest.mark.parametrize("fault", sorted(TRANSIENT))
 def test_transient_fault_gives_the_fault_free_file(tmp_path, mur_spec, erddap, baseline, fault):
-    faulty = Faulty(erddap, TRANSIENT[fault])
+    faulty = Faulty(erddap, TRANSIENT[fault], only="/griddap/")
     workdir = tmp_path / "w1"
     path = _fetch_and_write(faulty, mur_spec, tmp_path / "faulty", workdir)
     assert sha256_file(path) == baseline
     # every fault was met and retried once; a slow but complete body needs no retry
-    assert len(faulty.requests) == (1 if fault == "slow_body" else len(TRANSIENT[fault]) + 1)
-    assert sorted(p.name for p in workdir.iterdir()) == ["sst_20240305.erddap.nc"]  # no temp files
+    assert len(faulty.hits("/griddap/")) == (1 if fault == "slow_body" else len(TRANSIENT[fault]) + 1)
+    assert sorted(p.name for p in workdir.iterdir()) == ["jplMURSST41.info.json", "sst_20240305.erddap.nc"]
 
 
 def test_retries_run_out_with_a_clear_error_and_no_file(tmp_path, mur_spec, erddap):
-    faulty = Faulty(erddap, [status_fault(503)] * 10)
+    faulty = Faulty(erddap, [status_fault(503)] * 10, only="/griddap/")
     with http_server(faulty) as base:
         source = ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST, timeout=TIMEOUT)
         with pytest.raises(RetryableHTTPError, match=r"HTTP 503 for http://127\.0\.0\.1:\d+/griddap/jplMURSST41\.nc$"):
             source.fetch(mur_spec, DAY, tmp_path)
-    assert len(faulty.requests) == FAST.attempts
+    assert len(faulty.hits("/griddap/")) == FAST.attempts
     assert list(tmp_path.glob("*.nc")) == [] and list(tmp_path.glob(".*.tmp")) == []
 
 
@@ -92,12 +92,12 @@ def test_retries_run_out_with_a_clear_error_and_no_file(tmp_path, mur_spec, erdd
     (403, b"Forbidden: no access to this collection", "HTTP 403.*Forbidden"),
 ])
 def test_permanent_fault_fails_at_once_without_a_file(tmp_path, mur_spec, erddap, status, body, reason):
-    faulty = Faulty(erddap, [status_fault(status, body)])
+    faulty = Faulty(erddap, [status_fault(status, body)], only="/griddap/")
     with http_server(faulty) as base:
         source = ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST, timeout=TIMEOUT)
         with pytest.raises(PermanentError, match=reason):
             source.fetch(mur_spec, DAY, tmp_path)
-    assert len(faulty.requests) == 1  # not retried
+    assert len(faulty.hits("/griddap/")) == 1  # not retried
     assert list(tmp_path.rglob("*.nc")) == [] and list(tmp_path.rglob(".*.tmp")) == []
 
 

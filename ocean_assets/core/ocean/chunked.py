@@ -144,7 +144,9 @@ def _stats(ds: xr.Dataset, spec: ProductSpec) -> tuple[dict[str, Any], int]:
         entry = {"size": data.size, "finite": finite.sum(), "min": da.nanmin(clean), "max": da.nanmax(clean),
                  "sum": da.nansum(clean.astype("float64")),
                  "low": ((data < var.min) & finite).sum() if var.min is not None else 0,
-                 "high": ((data > var.max) & finite).sum() if var.max is not None else 0}
+                 "high": ((data > var.max) & finite).sum() if var.max is not None else 0,
+                 "below_physical": ((data < var.physical_min) & finite).sum() if var.physical_min is not None else 0,
+                 "above_physical": ((data > var.physical_max) & finite).sum() if var.physical_max is not None else 0}
         if mask_name and mask_name in ds:
             mask = ds[mask_name].broadcast_like(arr).data
             sea = da.isfinite(mask) & (da.nan_to_num(mask).astype(int) & 1 == 1)
@@ -160,7 +162,7 @@ def _stats(ds: xr.Dataset, spec: ProductSpec) -> tuple[dict[str, Any], int]:
 
 def _values_outcome(spec: ProductSpec, stats: dict[str, Any]) -> Outcome:
     """Same rule, wording and metadata as ``validate.check_values``."""
-    problems: list[str] = []
+    counts: dict[str, rules.ValueCounts] = {}
     out: dict[str, dict[str, float]] = {}
     for var in spec.variables:
         s = stats.get(var.name)
@@ -168,17 +170,9 @@ def _values_outcome(spec: ProductSpec, stats: dict[str, Any]) -> Outcome:
             continue
         n = int(s["finite"])
         out[var.name] = {"min": float(s["min"]), "max": float(s["max"]), "mean": float(s["sum"]) / n}
-        bad = int(s["low"]) + int(s["high"])
-        if bad:
-            problems.append(
-                f"{var.name}: {bad} of {n} values outside {var.min}..{var.max} "
-                f"(min {float(s['min']):.4g}, max {float(s['max']):.4g})")
-    fast = int(stats.get("_fast", 0))
-    if fast:
-        problems.append(f"{fast} cells with current speed >= {spec.speed['max']} m/s")
-    if problems:
-        return fail(rules.VALUES, "; ".join(problems), severity="WARN", stats=out)
-    return ok(rules.VALUES, "all values plausible", severity="WARN", stats=out)
+        counts[var.name] = rules.ValueCounts(n, int(s["low"]), int(s["high"]), int(s["below_physical"]),
+                                             int(s["above_physical"]), float(s["min"]), float(s["max"]))
+    return rules.judge_values(spec, counts, int(stats.get("_fast", 0)), out)
 
 
 def _nan_outcome(ds: xr.Dataset, spec: ProductSpec, stats: dict[str, Any]) -> Outcome:

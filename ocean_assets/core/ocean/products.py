@@ -13,9 +13,14 @@ from ocean_assets.config import ConfigError, load_config, require
 class VariableSpec:
     name: str
     units: str
-    min: float | None = None
+    min: float | None = None  # plausible range: a few cells outside it is a WARN
     max: float | None = None
     standard_name: str | None = None
+    # Values no instrument can produce (below absolute zero, pH outside 0..14, negative amounts):
+    # any cell beyond these is an ERROR that blocks downstream assets.
+    physical_min: float | None = None
+    physical_max: float | None = None
+    long_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,9 @@ class ProductSpec:
     depth: tuple[float, float] | None = None
     erddap: dict[str, Any] | None = None
     url_template: str | None = None
+    cmr_url: str | None = None  # NASA CMR granule search (CYGNSS); None = url_template only
+    license: str | None = None
+    summary: str | None = None
     mode: str | None = None  # per-product override of OCEAN_ASSETS_MODE (demo | live)
 
     @property
@@ -117,12 +125,17 @@ def _product(name: str, raw: Any, aliases: dict[str, tuple[str, ...]]) -> Produc
             min=_number(attrs.get("min"), f"{where}.variables.{var}.min"),
             max=_number(attrs.get("max"), f"{where}.variables.{var}.max"),
             standard_name=_optional_text(attrs, "standard_name", f"{where}.variables.{var}"),
+            physical_min=_number(attrs.get("physical_min"), f"{where}.variables.{var}.physical_min"),
+            physical_max=_number(attrs.get("physical_max"), f"{where}.variables.{var}.physical_max"),
+            long_name=_optional_text(attrs, "long_name", f"{where}.variables.{var}"),
         )
         for var, attrs in ((v, _mapping(a, f"{where}.variables.{v}"))
                            for v, a in _mapping(require(raw, "variables", where), f"{where}.variables").items())
     )
     if not variables:
         raise ConfigError(f"{where}.variables: at least one variable is required")
+    for v in variables:
+        _check_limits(v, f"{where}.variables.{v.name}")
     region = _mapping(require(raw, "region", where), f"{where}.region")
     coords = _mapping(raw.get("coords") or {}, f"{where}.coords")
     depth = raw.get("depth")
@@ -157,8 +170,23 @@ def _product(name: str, raw: Any, aliases: dict[str, tuple[str, ...]]) -> Produc
         depth=depth,
         erddap=_mapping(erddap, f"{where}.erddap") if erddap is not None else None,
         url_template=_optional_text(raw, "url_template", where),
+        cmr_url=_optional_text(raw, "cmr_url", where),
+        license=_optional_text(raw, "license", where),
+        summary=_optional_text(raw, "summary", where),
         mode=mode,
     )
+
+
+def _check_limits(var: VariableSpec, where: str) -> None:
+    """Plausible range inside the physical one, each low <= high."""
+    for lo, hi, what in ((var.min, var.max, "min..max"), (var.physical_min, var.physical_max,
+                                                             "physical_min..physical_max")):
+        if lo is not None and hi is not None and lo > hi:
+            raise ConfigError(f"{where}: {what} is empty ({lo} > {hi})")
+    if var.physical_min is not None and var.min is not None and var.min < var.physical_min:
+        raise ConfigError(f"{where}.min: {var.min} is below physical_min {var.physical_min}")
+    if var.physical_max is not None and var.max is not None and var.max > var.physical_max:
+        raise ConfigError(f"{where}.max: {var.max} is above physical_max {var.physical_max}")
 
 
 def _required_number(value: Any, where: str) -> float:

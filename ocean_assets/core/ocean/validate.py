@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,8 @@ UNITS = "units"
 VALUES = "values"
 NAN_FRACTION = "nan_fraction"
 RULES = (INTEGRITY, SCHEMA, COORDINATES, TIME, UNITS, VALUES, NAN_FRACTION)
-# Soft rules: a failure is a WARN unless said otherwise (an all-NaN field is an ERROR).
+# Soft rules: a failure is a WARN unless said otherwise (an all-NaN field, physically impossible
+# values or a whole field outside its plausible range are ERRORs).
 SOFT_RULES = (VALUES, NAN_FRACTION)
 
 NETCDF_MAGIC = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")
@@ -198,9 +200,68 @@ class _Fields:
         return self._cache[name]
 
 
+@dataclass(frozen=True)
+class ValueCounts:
+    """How many finite cells of one variable fall outside its plausible and physical ranges."""
+
+    finite: int
+    low: int = 0            # below the plausible min
+    high: int = 0           # above the plausible max
+    below_physical: int = 0
+    above_physical: int = 0
+    min: float = float("nan")
+    max: float = float("nan")
+
+
+def judge_values(spec: ProductSpec, counts: dict[str, ValueCounts], fast: int,
+                 stats: dict[str, dict[str, float]]) -> Outcome:
+    """The values rule from per-variable counts (shared by the in-memory and chunked validators).
+
+    ERROR (blocks downstream): any cell beyond the variable's physical limits, which no instrument
+    can produce (below absolute zero, pH outside 0..14, a negative number of particles), or a whole
+    field outside its plausible range. WARN: some cells outside the plausible range, or currents
+    faster than the configured speed."""
+    errors: list[str] = []
+    warnings_: list[str] = []
+    for var in spec.variables:
+        c = counts.get(var.name)
+        if c is None or c.finite == 0:
+            continue  # an all-NaN field is reported by nan_fraction
+        extremes = f"(min {c.min:.4g}, max {c.max:.4g})"
+        impossible = c.below_physical + c.above_physical
+        if impossible:
+            errors.append(f"{var.name}: {impossible} of {c.finite} values physically impossible, outside "
+                          f"{_bound(var.physical_min)}..{_bound(var.physical_max)} {var.units} {extremes}")
+        elif c.low + c.high == c.finite:
+            errors.append(f"{var.name}: all {c.finite} values outside the plausible range "
+                          f"{var.min}..{var.max} {var.units} {extremes}")
+        elif c.low + c.high:
+            warnings_.append(f"{var.name}: {c.low + c.high} of {c.finite} values outside {var.min}..{var.max} "
+                             f"{extremes}")
+    if fast:
+        warnings_.append(f"{fast} cells with current speed >= {spec.speed['max']} m/s")
+    if errors:
+        return fail(VALUES, "; ".join(errors + warnings_), severity="ERROR", stats=stats)
+    if warnings_:
+        return fail(VALUES, "; ".join(warnings_), severity="WARN", stats=stats)
+    return ok(VALUES, "all values plausible", severity="WARN", stats=stats)
+
+
+def _below(values: np.ndarray, limit: float | None) -> int:
+    return int(np.count_nonzero(values < limit)) if limit is not None else 0
+
+
+def _above(values: np.ndarray, limit: float | None) -> int:
+    return int(np.count_nonzero(values > limit)) if limit is not None else 0
+
+
+def _bound(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
 def check_values(ds: xr.Dataset, spec: ProductSpec, fields: _Fields | None = None) -> Outcome:
     fields = fields or _Fields(ds)
-    problems: list[str] = []
+    counts: dict[str, ValueCounts] = {}
     stats: dict[str, dict[str, float]] = {}
     for var in spec.variables:
         if var.name not in ds:
@@ -211,22 +272,16 @@ def check_values(ds: xr.Dataset, spec: ProductSpec, fields: _Fields | None = Non
             continue  # reported by nan_fraction
         stats[var.name] = {"min": float(finite.min()), "max": float(finite.max()),
                            "mean": float(finite.mean())}
-        low = int(np.count_nonzero(finite < var.min)) if var.min is not None else 0
-        high = int(np.count_nonzero(finite > var.max)) if var.max is not None else 0
-        if low or high:
-            problems.append(
-                f"{var.name}: {low + high} of {finite.size} values outside {var.min}..{var.max} "
-                f"(min {finite.min():.4g}, max {finite.max():.4g})")
+        counts[var.name] = ValueCounts(finite.size, _below(finite, var.min), _above(finite, var.max),
+                                       _below(finite, var.physical_min), _above(finite, var.physical_max),
+                                       float(finite.min()), float(finite.max()))
+    fast = 0
     if spec.speed and all(spec.speed[k] in ds for k in ("u", "v")):
         u, _ = fields.get(spec.speed["u"])
         v, _ = fields.get(spec.speed["v"])
         speed = np.hypot(u, v)
         fast = int(np.count_nonzero(speed[np.isfinite(speed)] >= spec.speed["max"]))
-        if fast:
-            problems.append(f"{fast} cells with current speed >= {spec.speed['max']} m/s")
-    if problems:
-        return fail(VALUES, "; ".join(problems), severity="WARN", stats=stats)
-    return ok(VALUES, "all values plausible", severity="WARN", stats=stats)
+    return judge_values(spec, counts, fast, stats)
 
 
 def _sea_mask(ds: xr.Dataset, spec: ProductSpec, var: str) -> np.ndarray | None:

@@ -24,7 +24,7 @@ DESCRIPTIONS = {
     "sst": "Daily sea surface temperature (OSTIA L4 via Copernicus Marine, or MUR via NOAA ERDDAP), K.",
     "currents": "Daily surface currents uo/vo (Copernicus Marine GLO PHY, top level), m s-1.",
     "acidity": "Daily surface pH (Copernicus Marine GLO BGC carbonate system), global.",
-    "microplastics": "Daily microplastic number density (NASA CYGNSS L3), #/km^2.",
+    "microplastics": "Daily microplastic number density (NASA CYGNSS L3 V3.2, found through NASA CMR), km-2.",
 }
 SOURCE_POOLS = {"sst": "copernicus", "currents": "copernicus", "acidity": "copernicus",
                 "microplastics": "cygnss"}

@@ -82,9 +82,11 @@ def description_from_catalogue(catalogue: Any, dataset_id: str) -> DatasetDescri
                     for service in part.services:
                         for variable in service.variables:
                             variables.setdefault(variable.short_name, variable.units)
-                            for coord in variable.coordinates:
+                            for coord in variable.coordinates or []:
                                 if coord.coordinate_id == "time":
-                                    step = step_in_days(coord.step, coord.coordinate_unit, coord.values)
+                                    step = step_in_days(getattr(coord, "step", None),
+                                                        getattr(coord, "coordinate_unit", None),
+                                                        getattr(coord, "values", None))
                                     if step:
                                         steps.append(step)
     if not found:

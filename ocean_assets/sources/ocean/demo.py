@@ -15,6 +15,12 @@ from ocean_assets.core.ocean.catalogue import DatasetDescription, DatasetNotFoun
 from ocean_assets.core.ocean.products import ProductSpec
 
 SURFACE_DEPTH = 0.494025  # the top level of the GLO PHY/BGC models (m)
+# Time stamps of a daily field: MUR (ERDDAP jplMURSST41) at 09:00Z, CYGNSS L3 at 12:00:00 (its
+# granules are named s{day}-120000-e{day}-120000); Copernicus daily means at 00:00.
+STAMP_HOUR = {"erddap": 9, "cygnss": 12}
+# jplMURSST41's axes on ERDDAP (0.01 degree, from its info/jplMURSST41/index.json and the MUR
+# granule's 17999 x 36000 grid; see ocean_assets_tests/contracts/erddap_mur/README.md).
+MUR_AXES = {"latitude": (-89.99, 89.99), "longitude": (-179.99, 180.0)}
 
 
 def demo_axis(lo: float, hi: float, step: float) -> np.ndarray:
@@ -43,7 +49,19 @@ def _rng(product: str, day: dt.date) -> np.random.Generator:
 
 def _coords(spec: ProductSpec) -> tuple[np.ndarray, np.ndarray]:
     r, res = spec.region, spec.demo_resolution
+    if spec.source == "erddap":  # a strided request on the real MUR grid, clamped to its axes
+        return (mur_axis(r.min_lat, r.max_lat, res, *MUR_AXES["latitude"]),
+                mur_axis(r.min_lon, r.max_lon, res, *MUR_AXES["longitude"]))
     return demo_axis(r.min_lat, r.max_lat, res), demo_axis(r.min_lon, r.max_lon, res)
+
+
+def mur_axis(lo: float, hi: float, step: float, axis_min: float, axis_max: float) -> np.ndarray:
+    """Points of the 0.01 degree MUR lattice from the clamped ``lo`` to ``hi`` every ``step``."""
+    lo, hi = max(lo, axis_min), min(hi, axis_max)
+    stride = max(1, int(round(step / 0.01)))
+    first = int(np.ceil(round((lo - axis_min) / 0.01, 6)))
+    last = int(np.floor(round((hi - axis_min) / 0.01, 6)))
+    return np.round(axis_min + 0.01 * np.arange(first, last + 1, stride), 2)
 
 
 def _base_coords(lat: np.ndarray, lon: np.ndarray, stamp: dt.datetime) -> dict[str, xr.DataArray]:
@@ -68,7 +86,7 @@ def demo_dataset(spec: ProductSpec, day: dt.date) -> xr.Dataset:
     sst_c = (29.0 * np.cos(la) ** 2 - 1.5 + 2.5 * season * np.sin(la)
              + 0.8 * np.sin(3 * lo) * np.cos(2 * la) + rng.normal(0, 0.15, land.shape))
     sst_c = np.clip(sst_c, -1.8, 33.0)
-    stamp = dt.datetime.combine(day, dt.time(12 if spec.source == "cygnss" else 0))
+    stamp = dt.datetime.combine(day, dt.time(STAMP_HOUR.get(spec.source, 0)))
     coords = _base_coords(lat, lon, stamp)
     nan_land = np.where(land, np.nan, 1.0)
     variables: dict[str, xr.DataArray] = {}

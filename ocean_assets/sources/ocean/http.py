@@ -17,6 +17,14 @@ from ocean_assets.core.retry import Backoff, PermanentError, call_with_retry
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
+class HTTPStatusError(PermanentError):
+    """A refusal a retry cannot change (4xx other than 408/425/429), with its status code."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class RetryableHTTPError(IOError):
     """A transient failure; ``retry_after`` (seconds) is the server's Retry-After, if it sent one."""
 
@@ -69,7 +77,8 @@ def download(url: str, dest: Path, *, headers: dict[str, str] | None = None,
                     body = "(error body unreadable)"
                 if not_found_message and not_found_message in body:
                     raise PermanentError(f"no data: {not_found_message} ({_redact(url)})")
-                raise PermanentError(f"HTTP {response.status_code} for {_redact(url)}: {body.strip()[:200]}")
+                raise HTTPStatusError(f"HTTP {response.status_code} for {_redact(url)}: {body.strip()[:200]}",
+                                      response.status_code)
             expected = response.headers.get("Content-Length")
             written = 0
             try:
