@@ -12,6 +12,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ocean_assets.core.io import atomic_path, sha256_file
 from ocean_assets.core.ocean.paths import product_path
+from ocean_assets.core.reef_health import crw_file, polygons
 from ocean_assets.core.reef_health.join import join_conditions
 from ocean_assets.core.reef_health.scoring import score_frame
 from ocean_assets.core.reef_health.store import record_fetch, upsert_scores
@@ -95,8 +96,8 @@ def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthReso
             raise
         if frame.empty:
             raise dg.Failure(f"the atlas returned no reef polygons for {reef_health.bbox()}")
-        with atomic_path(target) as tmp:  # an explicit layer name, or GDAL names it after the temp file
-            frame.to_file(tmp, driver="GeoJSON", layer="reef_polygons")
+        with atomic_path(target) as tmp:
+            polygons.write(frame, tmp)
         counts.append(len(frame))
     last = polygons_path(reef_health, run_partition_keys(context)[-1])
     return dg.MaterializeResult(metadata={"reefs": counts[-1], "path": dg.MetadataValue.path(str(last)),
@@ -123,7 +124,7 @@ def crw_daily(context: dg.AssetExecutionContext, reef_health: ReefHealthResource
                 raise
         target = crw_path(reef_health, key)
         with atomic_path(target) as tmp:
-            ds.to_netcdf(tmp, encoding={v: {"zlib": True, "complevel": 4} for v in ds.data_vars})
+            crw_file.write(ds, day, tmp, live=reef_health.live())
         rows.append({"day": key, "cells": int(ds["CRW_SST"].notnull().sum()),
                      "mean_sst": round(float(ds["CRW_SST"].mean()), 2), "max_dhw": round(float(ds["CRW_DHW"].max()), 2)})
     return dg.MaterializeResult(metadata={"days": len(rows), "summary": dg.MetadataValue.json(rows[-5:])},
