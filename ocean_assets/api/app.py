@@ -8,15 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
-from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, case, func, select, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ocean_assets.api.metrics import DatabaseCollector, LagCollector
-from ocean_assets.core.reef_health import alerts
 from ocean_assets.core.ocean.paths import texture_path
+from ocean_assets.core.reef_health import alerts
 from ocean_assets.db import migrate
 from ocean_assets.db.engine import get_readonly_engine
 from ocean_assets.db.models import ReefHealthScore
