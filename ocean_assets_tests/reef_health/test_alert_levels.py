@@ -41,9 +41,9 @@ def test_levels_follow_crws_definition(hotspot, dhw, level):
 
 
 def test_level_names_and_codes():
-    assert alerts.CODES == tuple(range(8))
+    assert tuple(range(8)) == alerts.CODES
     assert [alerts.name(c) for c in (0, 1, 2, 3, 7)] == [
-        "No Stress", "Bleaching Watch", "Bleaching Warning", "Alert Level 1", "Alert Level 5"]
+        "No Stress", "Bleaching Watch", "Bleaching Warning", "Bleaching Alert Level 1", "Bleaching Alert Level 5"]
 
 
 def test_dhw_accumulates_only_hotspots_of_one_degree_over_twelve_weeks():
@@ -97,6 +97,6 @@ def test_worst_levels_are_stored_and_served(engine, db_url):
     items = api.get("/data/latest").json()["items"]
     assert sorted(i["alert_level"] for i in items) == list(range(8))
     assert [lv["name"] for lv in api.get("/alert-levels").json()][3:] == [
-        "Alert Level 1", "Alert Level 2", "Alert Level 3", "Alert Level 4", "Alert Level 5"]
+        "Bleaching Alert Level 1", "Bleaching Alert Level 2", "Bleaching Alert Level 3", "Bleaching Alert Level 4", "Bleaching Alert Level 5"]
     metrics = api.get("/metrics").text
-    assert 'ocean_reefs_by_alert_level{level="7",name="Alert Level 5"} 1.0' in metrics
+    assert 'ocean_reefs_by_alert_level{level="7",name="Bleaching Alert Level 5"} 1.0' in metrics

@@ -127,8 +127,8 @@ def test_dashboard_renders_every_page_from_the_api(api_server, monkeypatch):
     assert metrics["Reefs"] == "5" and metrics["Anomalous"] == "2" and metrics["Records"] == "25"
     legend, anomalies = (frame.value for frame in app.dataframe)
     assert legend["level"].tolist() == list(range(8)) and legend["reefs"].tolist() == [1, 1, 0, 1, 0, 1, 0, 1]
-    assert legend["alert"].iloc[7] == "Alert Level 5" and legend["alert"].iloc[3] == "Alert Level 1"
-    assert set(anomalies["alert"]) == {"Alert Level 5", "Alert Level 3"}
+    assert legend["alert"].iloc[7] == "Bleaching Alert Level 5" and legend["alert"].iloc[3] == "Bleaching Alert Level 1"
+    assert set(anomalies["alert"]) == {"Bleaching Alert Level 5", "Bleaching Alert Level 3"}
 
 
 def test_dashboard_says_when_the_api_is_down(monkeypatch):

@@ -57,7 +57,7 @@ def test_crw_grid_units_and_flags(materialized):
             var = ds[name]
             assert var.dtype == np.int8 and var.attrs["flag_values"].dtype == np.int8
             assert var.attrs["flag_values"].tolist() == list(range(8))
-            assert var.attrs["flag_meanings"].split()[7] == "alert_level_5"
+            assert var.attrs["flag_meanings"].split()[7] == "bleaching_alert_level_5"
             assert int(var.max()) <= alerts.MAX_LEVEL
 
 
@@ -72,4 +72,4 @@ def test_polygons_follow_rfc7946(materialized):
             assert polygon.exterior.is_ccw, feature["properties"]["reef_id"]
             assert not any(ring.is_ccw for ring in polygon.interiors)
             lon, lat = np.asarray(polygon.exterior.coords).T
-            assert (-180 <= lon).all() and (lon <= 180).all() and (-90 <= lat).all() and (lat <= 90).all()
+            assert (lon >= -180).all() and (lon <= 180).all() and (lat >= -90).all() and (lat <= 90).all()

@@ -41,14 +41,15 @@ class AlertLevel:
 
 
 LEVELS: tuple[AlertLevel, ...] = (
+    # names as CRW's files spell them ("0 - No Stress; 1 - Bleaching Watch; ...")
     AlertLevel(0, "No Stress", "#c8fafa"),
     AlertLevel(1, "Bleaching Watch", "#fff000"),
     AlertLevel(2, "Bleaching Warning", "#faaa0a"),
-    AlertLevel(3, "Alert Level 1", "#f00000"),
-    AlertLevel(4, "Alert Level 2", "#960000"),
-    AlertLevel(5, "Alert Level 3", "#6e0000"),
-    AlertLevel(6, "Alert Level 4", "#460000"),
-    AlertLevel(7, "Alert Level 5", "#1e0000"),
+    AlertLevel(3, "Bleaching Alert Level 1", "#f00000"),
+    AlertLevel(4, "Bleaching Alert Level 2", "#960000"),
+    AlertLevel(5, "Bleaching Alert Level 3", "#6e0000"),
+    AlertLevel(6, "Bleaching Alert Level 4", "#460000"),
+    AlertLevel(7, "Bleaching Alert Level 5", "#1e0000"),
 )
 CODES: tuple[int, ...] = tuple(level.code for level in LEVELS)
 MIN_LEVEL, MAX_LEVEL = CODES[0], CODES[-1]
