@@ -127,7 +127,8 @@ def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:  # noqa: BLE001
-            raise HTTPException(503, f"database unavailable: {type(exc).__name__}") from None
+            raise HTTPException(503, f"database unavailable: {type(exc).__name__}",
+                                headers={"Retry-After": "5"}) from None
         return {"status": "ok", "latest_day": latest_day()}
 
     @app.get("/data/latest", response_model=Page, responses=UNAVAILABLE)

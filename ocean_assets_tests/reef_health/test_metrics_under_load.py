@@ -65,6 +65,7 @@ def test_database_down_keeps_process_and_lag_metrics():
     assert "ocean_records" not in text  # database-backed metrics are absent, not zero
     data = app.get("/data/latest")
     assert data.status_code == 503 and data.headers["Retry-After"] == "5"
+    assert app.get("/health").headers["Retry-After"] == "5"
 
 
 def test_lag_failure_keeps_database_metrics(tmp_path):
