@@ -8,14 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine, case, func, select, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from ocean_assets.api.metrics import DatabaseCollector
+from ocean_assets.api.metrics import DatabaseCollector, LagCollector
 from ocean_assets.core.ocean.paths import texture_path
+from ocean_assets.core.reef_health import alerts
 from ocean_assets.db import migrate
 from ocean_assets.db.engine import get_readonly_engine
 from ocean_assets.db.models import ReefHealthScore
@@ -37,7 +43,8 @@ class Score(BaseModel):
     sst: float
     sst_anomaly: float
     dhw: float
-    alert_level: int
+    alert_level: int = Field(ge=alerts.MIN_LEVEL, le=alerts.MAX_LEVEL, description=(
+        "NOAA CRW Bleaching Alert Area level: " + "; ".join(f"{lv.code} {lv.name}" for lv in alerts.LEVELS)))
     ph: float | None
     score: float
     stress_score: float
@@ -52,7 +59,21 @@ class Page(BaseModel):
     items: list[Score]
 
 
+class AlertLevelInfo(BaseModel):
+    code: int
+    name: str
+    colour: str
+
+
+class Unavailable(BaseModel):
+    detail: str
+
+
 COLUMNS = [c for c in Score.model_fields]
+# Every route that reads the database answers 503 (with Retry-After) while it is unreachable.
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {
+    "model": Unavailable, "description": "The database is unavailable; retry after the Retry-After seconds.",
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}}}
 
 
 def _rows(engine: Engine, stmt) -> list[dict[str, Any]]:  # noqa: ANN001
@@ -79,7 +100,11 @@ def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
     health_score = case((table.c.method == "reference", table.c.score), else_=table.c.stress_score)
     app = FastAPI(title="ocean-assets reef health API", version="1", description=__doc__)
     registry = CollectorRegistry()
-    registry.register(DatabaseCollector(engine, lag_source))
+    registry.register(DatabaseCollector(engine))
+    if lag_source is not None:
+        registry.register(LagCollector(lag_source))
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
@@ -96,16 +121,17 @@ def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
         last = latest_day()
         return None if last is None else last - dt.timedelta(days=days - 1)
 
-    @app.get("/health")
+    @app.get("/health", responses=UNAVAILABLE)
     def health() -> dict[str, Any]:
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:  # noqa: BLE001
-            raise HTTPException(503, f"database unavailable: {type(exc).__name__}") from None
+            raise HTTPException(503, f"database unavailable: {type(exc).__name__}",
+                                headers={"Retry-After": "5"}) from None
         return {"status": "ok", "latest_day": latest_day()}
 
-    @app.get("/data/latest", response_model=Page)
+    @app.get("/data/latest", response_model=Page, responses=UNAVAILABLE)
     def latest(limit: Limit = 100, offset: Offset = 0) -> Page:
         day = latest_day()
         if day is None:
@@ -116,7 +142,7 @@ def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
         items = _rows(engine, select(*cols).where(where).order_by(table.c.reef_id).limit(limit).offset(offset))
         return Page(total=total, limit=limit, offset=offset, items=items)
 
-    @app.get("/data/timeseries")
+    @app.get("/data/timeseries", responses=UNAVAILABLE)
     def timeseries(days: Days = 7, reef_id: Annotated[str | None, Query(pattern=r"^reef-[0-9a-f]{12}$")] = None,
                    ) -> list[dict[str, Any]]:
         start = since(days)
@@ -129,7 +155,7 @@ def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
             stmt = stmt.where(table.c.reef_id == reef_id)
         return _rows(engine, stmt.group_by(table.c.date).order_by(table.c.date))
 
-    @app.get("/data/anomalies", response_model=Page)
+    @app.get("/data/anomalies", response_model=Page, responses=UNAVAILABLE)
     def anomalies(days: Days = 7, limit: Limit = 100, offset: Offset = 0) -> Page:
         start = since(days)
         if start is None:
@@ -141,7 +167,7 @@ def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
                       .limit(limit).offset(offset))
         return Page(total=total, limit=limit, offset=offset, items=items)
 
-    @app.get("/stats")
+    @app.get("/stats", responses=UNAVAILABLE)
     def stats(days: Days = 30) -> dict[str, Any]:
         start = since(days)
         if start is None:
@@ -157,17 +183,22 @@ def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
             ).where(table.c.date >= start)).one()
         return dict(row._mapping)
 
-    @app.get("/reefs")
+    @app.get("/reefs", responses=UNAVAILABLE)
     def reefs(limit: Limit = 500, offset: Offset = 0) -> dict[str, Any]:
         day = latest_day()
         if day is None:
             return {"total": 0, "items": []}
         stmt = (select(table.c.reef_id, table.c.latitude, table.c.longitude, table.c.area_sqkm,
-                       table.c.stress_score, table.c.anomaly).where(table.c.date == day)
+                       table.c.stress_score, table.c.alert_level, table.c.anomaly).where(table.c.date == day)
                 .order_by(table.c.reef_id).limit(limit).offset(offset))
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).where(table.c.date == day)).scalar_one()
         return {"total": total, "date": day, "items": _rows(engine, stmt)}
+
+    @app.get("/alert-levels", response_model=list[AlertLevelInfo])
+    def alert_levels() -> list[AlertLevelInfo]:
+        """NOAA CRW Bleaching Alert Area levels (since December 2023): code, name, legend colour."""
+        return [AlertLevelInfo(code=lv.code, name=lv.name, colour=lv.colour) for lv in alerts.LEVELS]
 
     files = Path(data_root or get_settings().data_root)
 
@@ -179,6 +210,7 @@ def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
 
     @app.get("/metrics", response_class=PlainTextResponse)
     def metrics() -> PlainTextResponse:
+        """Prometheus metrics; always 200: a database outage shows as `ocean_assets_database_up 0`."""
         return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/ping", include_in_schema=False)

@@ -4,6 +4,7 @@ partition that should exist, read from the Dagster instance (cached briefly: scr
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable
 
@@ -35,14 +36,30 @@ def asset_lag_seconds(instance: dg.DagsterInstance, defs: dg.Definitions,
     return lags
 
 
-def cached_lag_source(defs_loader: Callable[[], dg.Definitions]) -> Callable[[], dict[str, float]]:
-    state: dict[str, object] = {"at": 0.0, "value": {}}
+def cached_lag_source(defs_loader: Callable[[], dg.Definitions],
+                      read: Callable[[dg.Definitions], dict[str, float]] | None = None,
+                      ttl: float = CACHE_SECONDS) -> Callable[[], dict[str, float]]:
+    """A thread-safe cached reader: concurrent scrapes of a stale cache wait for one refresh (the
+    first opening of a fresh Dagster instance creates and migrates its storage: never twice at
+    once). Definitions load once. A failed refresh raises to the caller and is tried again on the
+    next scrape; the previous value is not served as if it were fresh."""
+    lock = threading.Lock()
+    state: dict[str, object] = {"at": None, "value": {}, "defs": None}
+
+    def default_read(defs: dg.Definitions) -> dict[str, float]:
+        with dg.DagsterInstance.get() as instance:
+            return asset_lag_seconds(instance, defs)
+
+    reader = read or default_read
 
     def source() -> dict[str, float]:
-        if time.monotonic() - float(state["at"]) > CACHE_SECONDS:
-            with dg.DagsterInstance.get() as instance:
-                state["value"] = asset_lag_seconds(instance, defs_loader())
-            state["at"] = time.monotonic()
-        return state["value"]  # type: ignore[return-value]
+        with lock:
+            at = state["at"]
+            if at is None or time.monotonic() - float(at) > ttl:  # type: ignore[arg-type]
+                if state["defs"] is None:
+                    state["defs"] = defs_loader()
+                state["value"] = reader(state["defs"])  # type: ignore[arg-type]
+                state["at"] = time.monotonic()
+            return dict(state["value"])  # type: ignore[arg-type]
 
     return source

@@ -30,15 +30,28 @@ except requests.RequestException as exc:
 st.caption(f"latest scored day: {health.get('latest_day') or 'none yet'}")
 tab_map, tab_series, tab_anomalies, tab_stats = st.tabs(["Live map", "Time series", "Anomalies", "Statistics"])
 
+# NOAA CRW Bleaching Alert Area levels 0-7 (since December 2023), names and colours from the API.
+levels = {int(level["code"]): level for level in get("/alert-levels")}
+
+
+def alert_name(code: object) -> str:
+    return levels[int(code)]["name"] if int(code) in levels else f"unknown ({code})"
+
+
 with tab_map:
     reefs = pd.DataFrame(get("/reefs", limit=1000)["items"])
     if reefs.empty:
         st.info("No reef scores yet: materialize the reef_health assets for a day.")
     else:
-        reefs["color"] = reefs["anomaly"].map({True: "#c62828", False: "#2e7d32"})
+        reefs["color"] = [levels.get(int(code), {"colour": "#808080"})["colour"] for code in reefs["alert_level"]]
         st.map(reefs.rename(columns={"latitude": "lat", "longitude": "lon"}), color="color", size=3000)
         st.metric("Reefs", len(reefs))
         st.metric("Anomalous", int(reefs["anomaly"].sum()))
+        counts = reefs["alert_level"].astype(int).value_counts()
+        st.caption("CRW Bleaching Alert Area (colour on the map)")
+        st.dataframe(pd.DataFrame({"level": list(levels), "alert": [lv["name"] for lv in levels.values()],
+                                   "colour": [lv["colour"] for lv in levels.values()],
+                                   "reefs": [int(counts.get(code, 0)) for code in levels]}), hide_index=True)
 
 with tab_series:
     series = pd.DataFrame(get("/data/timeseries", days=days))
@@ -58,7 +71,9 @@ with tab_anomalies:
     st.metric("Anomalies in window", page["total"])
     frame = pd.DataFrame(page["items"])
     if not frame.empty:
-        st.dataframe(frame[["date", "reef_id", "sst", "sst_anomaly", "dhw", "alert_level", "stress_score", "score"]])
+        frame["alert"] = frame["alert_level"].map(alert_name)
+        st.dataframe(frame[["date", "reef_id", "sst", "sst_anomaly", "dhw", "alert_level", "alert", "stress_score",
+                            "score"]])
 
 with tab_stats:
     stats = get("/stats", days=days)

@@ -3,12 +3,16 @@ Statement parameters (rows of data) are kept out of error messages and logs (hid
 
 from __future__ import annotations
 
+import threading
+import zlib
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from ocean_assets.core.io import file_lock
 from ocean_assets.settings import get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -72,14 +76,33 @@ def session_factory(url: str | None = None) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url), expire_on_commit=False)
 
 
+_MIGRATING = threading.Lock()
+# One PostgreSQL advisory lock key for the project's schema migrations (any stable 32-bit number).
+MIGRATION_LOCK_KEY = zlib.crc32(b"ocean_assets.db.migrate")
+
+
+def _sqlite_path(url: str) -> Path | None:
+    path = url.split("sqlite:///", 1)[-1] if url.startswith("sqlite") else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
 def migrate(url: str | None = None, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` with Alembic (works from an installed package: no alembic.ini)."""
+    """Bring the schema to ``revision`` with Alembic (works from an installed package: no alembic.ini).
+
+    Safe to call from many threads and processes at once (the API's first requests, parallel
+    steps on a fresh database): one migrates, the others wait and then find nothing to do."""
     from alembic import command
     from alembic.config import Config
 
-    engine = get_engine(url)
+    resolved = normalize_url(url or get_settings().database_url)
+    engine = get_engine(resolved)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    sqlite_file = _sqlite_path(resolved)
+    # Serialised across processes too: a lock file next to a SQLite database, a transaction-scoped
+    # advisory lock on PostgreSQL (released when the migration commits or rolls back).
+    with _MIGRATING, file_lock(sqlite_file) if sqlite_file else nullcontext(), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

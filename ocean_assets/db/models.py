@@ -1,10 +1,22 @@
-"""Tables: reef health scores (keyed on date + reef), fetch events (for metrics), retention archives."""
+"""Tables: reef health scores (keyed on date + reef), fetch events (for metrics), retention archives,
+ship-chips AIS observation retry state. Every table is created by the Alembic migrations."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -25,7 +37,7 @@ class ReefHealthScore(Base):
     sst: Mapped[float] = mapped_column(Float)            # degC
     sst_anomaly: Mapped[float] = mapped_column(Float)    # degC
     dhw: Mapped[float] = mapped_column(Float)            # degC-weeks
-    alert_level: Mapped[int] = mapped_column(Integer)    # CRW bleaching alert area 0..4
+    alert_level: Mapped[int] = mapped_column(Integer)    # CRW bleaching alert area 0..7 (core.reef_health.alerts)
     ph: Mapped[float | None] = mapped_column(Float, nullable=True)
     score: Mapped[float] = mapped_column(Float)
     stress_score: Mapped[float] = mapped_column(Float)
@@ -59,3 +71,19 @@ class RetentionArchive(Base):
     path: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AisObservation(Base):
+    """Per-observation retry state of the ship-chips pipeline (core.ship_chips.retry_store)."""
+
+    __tablename__ = "ship_chips_ais_observations"
+
+    obs_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), index=True)
+    mmsi: Mapped[int] = mapped_column(BigInteger)
+    scene_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # done | failed | exhausted
+    retry_count: Mapped[int] = mapped_column(Integer, default=0)
+    next_retry_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

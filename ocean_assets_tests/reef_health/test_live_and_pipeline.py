@@ -108,7 +108,8 @@ def api_server(tmp_path):
     url = f"sqlite:///{tmp_path / 'dash.db'}"
     migrate(url)
     for i in range(5):
-        store.upsert_scores(get_engine(url), scored(dt.date(2024, 3, 1) + dt.timedelta(days=i), anomalies=2))
+        store.upsert_scores(get_engine(url), scored(dt.date(2024, 3, 1) + dt.timedelta(days=i), anomalies=2)
+                            .assign(alert_level=[7, 5, 3, 1, 0]))  # CRW levels 0-7, the worst included
     with asgi_server(create_app(url)) as base:
         yield base
 
@@ -124,7 +125,10 @@ def test_dashboard_renders_every_page_from_the_api(api_server, monkeypatch):
     assert [t.label for t in app.tabs] == ["Live map", "Time series", "Anomalies", "Statistics"]
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Reefs"] == "5" and metrics["Anomalous"] == "2" and metrics["Records"] == "25"
-    assert len(app.dataframe) == 1
+    legend, anomalies = (frame.value for frame in app.dataframe)
+    assert legend["level"].tolist() == list(range(8)) and legend["reefs"].tolist() == [1, 1, 0, 1, 0, 1, 0, 1]
+    assert legend["alert"].iloc[7] == "Bleaching Alert Level 5" and legend["alert"].iloc[3] == "Bleaching Alert Level 1"
+    assert set(anomalies["alert"]) == {"Bleaching Alert Level 5", "Bleaching Alert Level 3"}
 
 
 def test_dashboard_says_when_the_api_is_down(monkeypatch):

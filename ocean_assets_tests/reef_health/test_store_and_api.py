@@ -80,10 +80,13 @@ def test_metrics(client):
     text = client.get("/metrics").text
     assert "ocean_avg_sst_celsius 26.9" in text
     assert "ocean_avg_ph 8.0" in text and "ocean_avg_health_score 80.0" in text
-    assert "ocean_records_total 50.0" in text
-    assert 'ai_pipeline_fetches_total{source="noaa"} 1.0' in text
-    assert 'ai_pipeline_fetch_retries_total{reason="http_429",source="noaa"} 1.0' in text
-    assert 'ai_pipeline_fetch_failures_total{source="allen"} 1.0' in text
+    assert "ocean_records 50.0" in text and "# TYPE ocean_records gauge" in text  # falls with retention
+    assert "# TYPE ocean_anomalies gauge" in text and "ocean_assets_database_up 1.0" in text
+    assert 'ai_pipeline_fetches{source="noaa"} 1.0' in text
+    assert 'ai_pipeline_fetch_retries{reason="http_429",source="noaa"} 1.0' in text
+    assert 'ai_pipeline_fetch_failures{source="allen"} 1.0' in text
+    types = [line for line in text.splitlines() if line.startswith(("# TYPE ocean_", "# TYPE ai_pipeline"))]
+    assert len(types) > 8 and all(line.endswith(" gauge") for line in types), types
 
 
 def test_alert_rules_use_exported_metrics(client):
@@ -92,9 +95,9 @@ def test_alert_rules_use_exported_metrics(client):
     assert {"HighSST", "ManyAnomalies"} <= set(by_name)
     exported = client.get("/metrics").text
     for rule in by_name.values():
-        metric = next(tok for tok in rule["expr"].replace("(", " ").replace("[", " ").split()
+        metric = next(tok for tok in rule["expr"].replace("(", " ").replace("[", " ").replace("{", " ").split()
                       if tok.startswith(("ocean_", "ai_pipeline_")))
-        assert f"# TYPE {metric.removesuffix('_total')}" in exported, metric
+        assert f"# TYPE {metric} gauge" in exported, metric
     assert by_name["HighSST"]["expr"] == "ocean_avg_sst_celsius > 29" and by_name["HighSST"]["for"] == "10m"
 
 

@@ -2,6 +2,8 @@
 
 import pandera.pandas as pa
 
+from ocean_assets.core.reef_health import alerts
+
 SCORES_SCHEMA = pa.DataFrameSchema(
     {
         "date": pa.Column("datetime64[ns]", nullable=False, coerce=True),
@@ -11,9 +13,9 @@ SCORES_SCHEMA = pa.DataFrameSchema(
         "sst": pa.Column(float, pa.Check.in_range(-2, 40)),
         "sst_anomaly": pa.Column(float, pa.Check.in_range(-15, 15)),
         "dhw": pa.Column(float, pa.Check.in_range(0, 60)),
-        "alert_level": pa.Column(int, pa.Check.isin([0, 1, 2, 3, 4]), coerce=True),
+        "alert_level": pa.Column(int, pa.Check.isin(list(alerts.CODES)), coerce=True),
         "ph": pa.Column(float, pa.Check.in_range(7.0, 8.6), nullable=True),
-        "score": pa.Column(float, nullable=False),
+        "score": pa.Column(float, pa.Check.in_range(0, 100), nullable=False),
         "stress_score": pa.Column(float, pa.Check.in_range(0, 100)),
         "anomaly": pa.Column(bool, coerce=True),
     },

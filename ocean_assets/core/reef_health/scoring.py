@@ -5,10 +5,13 @@
 0..baseline. Coral bleaching is driven by heat stress relative to a reef's own climatology (that
 is what DHW and the alert levels measure), so a healthy reef in warm water scores high.
 
-``reference``: the original site's ``baseline - (w_sst * SST + w_dhw * DHW)``, kept for
-comparability with its history. It penalises warm water per se: with baseline 100 and w_sst 1.5
-any reef above 20 degC scores below the anomaly threshold of 70 even with zero heat stress, so
-every tropical reef would be flagged every day — which is why it is not the default.
+``reference``: the seed site's ``max(baseline - (w_sst * SST + w_dhw * DHW), 0)`` with its default
+baseline of 80 (ai-ocean-data-site: ``pipeline/run_pipeline_light.py`` ``health_score_row`` reads
+``reef_health_baseline`` with default 80, which the Allen WFS never provides, and clips at 0 with
+``max(score, 0)``; ``pipeline/clean_transform.py`` keeps a given baseline within 0..100), kept for
+comparability with its history. It penalises warm water per se: with baseline 80 and w_sst 1.5 any
+reef above 6.7 degC scores below the anomaly threshold of 70 even with zero heat stress, so every
+tropical reef would be flagged every day, which is why it is not the default.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import pandas as pd
 @dataclass(frozen=True)
 class ScoreConfig:
     method: str = "stress"
-    baseline: float = 100.0
+    baseline: float = 80.0  # the reference score's baseline (the seed's default)
     w_sst: float = 1.5
     w_dhw: float = 5.0
     anomaly_threshold: float = 70.0
     w_anomaly: float = 10.0
     w_stress_dhw: float = 6.0
     w_alert: float = 8.0
+    stress_baseline: float = 100.0
 
     @classmethod
     def from_config(cls, cfg: dict) -> ScoreConfig:
@@ -36,18 +40,21 @@ class ScoreConfig:
         method = cfg.get("method", "stress")
         if method not in ("reference", "stress"):
             raise ValueError(f"score.method must be reference or stress, got {method!r}")
-        return cls(method, float(cfg.get("baseline", 100)), float(cfg.get("w_sst", 1.5)),
+        return cls(method, float(cfg.get("baseline", 80)), float(cfg.get("w_sst", 1.5)),
                    float(cfg.get("w_dhw", 5.0)), float(cfg.get("anomaly_threshold", 70)),
-                   float(stress.get("w_anomaly", 10)), float(stress.get("w_dhw", 6)), float(stress.get("w_alert", 8)))
+                   float(stress.get("w_anomaly", 10)), float(stress.get("w_dhw", 6)), float(stress.get("w_alert", 8)),
+                   float(stress.get("baseline", 100)))
 
 
 def reference_score(sst: np.ndarray, dhw: np.ndarray, cfg: ScoreConfig) -> np.ndarray:
-    return cfg.baseline - (cfg.w_sst * sst + cfg.w_dhw * dhw)
+    """The seed's score: never below 0 (its ``max(score, 0)``)."""
+    baseline = np.clip(cfg.baseline, 0, 100)
+    return np.maximum(baseline - (cfg.w_sst * np.asarray(sst, float) + cfg.w_dhw * np.asarray(dhw, float)), 0.0)
 
 
 def stress_score(anomaly: np.ndarray, dhw: np.ndarray, alert: np.ndarray, cfg: ScoreConfig) -> np.ndarray:
-    raw = cfg.baseline - (cfg.w_anomaly * np.clip(anomaly, 0, None) + cfg.w_stress_dhw * dhw + cfg.w_alert * alert)
-    return np.clip(raw, 0, cfg.baseline)
+    raw = cfg.stress_baseline - (cfg.w_anomaly * np.clip(anomaly, 0, None) + cfg.w_stress_dhw * dhw + cfg.w_alert * alert)
+    return np.clip(raw, 0, cfg.stress_baseline)
 
 
 def score_frame(conditions: pd.DataFrame, cfg: ScoreConfig) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Per-observation retry state (retry_count, next_retry_at) in the project's database (SQLAlchemy).
 
-Own MetaData and ``create_all``; the lead folds the table into the shared migrations at merge.
+The table is the model ``db.models.AisObservation``, created by the project's Alembic migrations.
 """
 
 from __future__ import annotations
@@ -11,20 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from ocean_assets.core.retry import Backoff
+from ocean_assets.db import get_engine, migrate
+from ocean_assets.db.models import AisObservation
 
-metadata = sa.MetaData()
-ais_observations = sa.Table(
-    "ship_chips_ais_observations", metadata,
-    sa.Column("obs_id", sa.String(128), primary_key=True),
-    sa.Column("day", sa.String(10), nullable=False, index=True),
-    sa.Column("mmsi", sa.BigInteger, nullable=False),
-    sa.Column("scene_id", sa.String(64), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),  # done | failed | exhausted
-    sa.Column("retry_count", sa.Integer, nullable=False, default=0),
-    sa.Column("next_retry_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
+ais_observations: sa.Table = AisObservation.__table__  # type: ignore[assignment]
 
 
 def _naive(now: dt.datetime) -> dt.datetime:
@@ -33,12 +23,9 @@ def _naive(now: dt.datetime) -> dt.datetime:
 
 
 def engine_for(url: str) -> sa.Engine:
-    if url.startswith("sqlite:///"):
-        from pathlib import Path
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
-    metadata.create_all(engine)
-    return engine
+    """The project database at ``url``, migrated to the current schema."""
+    migrate(url)
+    return get_engine(url)
 
 
 def _get(conn: sa.Connection, obs_id: str) -> Any:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ocean_assets.core.io import atomic_path
 from ocean_assets.core.ocean.paths import product_path
+from ocean_assets.core.reef_health import crw_file, polygons
 from ocean_assets.core.reef_health.join import join_conditions
 from ocean_assets.core.reef_health.scoring import score_frame
 from ocean_assets.core.reef_health.store import record_fetch, upsert_scores
@@ -98,8 +99,8 @@ def reef_polygons(day: Day, reef_health: ReefHealthResource) -> DayOutput:
         raise
     if frame.empty:
         raise DayFailure(f"the atlas returned no reef polygons for {reef_health.bbox()}")
-    with atomic_path(target) as tmp:  # an explicit layer name, or GDAL names it after the temp file
-        frame.to_file(tmp, driver="GeoJSON", layer="reef_polygons")
+    with atomic_path(target) as tmp:
+        polygons.write(frame, tmp)
     return DayOutput(files=[target], metadata={"reefs": len(frame)})
 
 
@@ -118,7 +119,7 @@ def crw_daily(day: Day, reef_health: ReefHealthResource) -> DayOutput:
             raise
     target = crw_path(reef_health, day.key)
     with atomic_path(target) as tmp:
-        ds.to_netcdf(tmp, encoding={v: {"zlib": True, "complevel": 4} for v in ds.data_vars})
+        crw_file.write(ds, day.date, tmp, live=reef_health.live())
     return DayOutput(files=[target], metadata={
         "cells": int(ds["CRW_SST"].notnull().sum()), "mean_sst": round(float(ds["CRW_SST"].mean()), 2),
         "max_dhw": round(float(ds["CRW_DHW"].max()), 2)})

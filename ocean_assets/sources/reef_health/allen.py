@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import requests
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import MultiPolygon, Polygon
 
 from ocean_assets.core.retry import Backoff, PermanentError, call_with_retry
 
@@ -79,14 +79,19 @@ class AllenWfsSource:
 
     def fetch(self, bbox: BBox) -> gpd.GeoDataFrame:
         features = [f for t in tiles(bbox, self.tile_degrees) for f in self._tile(t)]
-        if not features:
+        located = [f for f in features if f.get("geometry")]
+        if features and not located:  # e.g. a propertyName that left out `geom`: never "no reefs"
+            raise PermanentError(f"WFS answered {len(features)} feature(s) of {self.type_name} without any "
+                                 "geometry (class_name/area_sqkm only): the reefs cannot be located")
+        if not located:
             return gpd.GeoDataFrame({"reef_id": [], "class_name": [], "area_sqkm": []}, geometry=[], crs="EPSG:4326")
-        frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+        frame = gpd.GeoDataFrame.from_features(located, crs="EPSG:4326")
         return finalize(frame, self.classes)
 
 
 class DemoAllenSource:
-    """Deterministic reef-like polygons inside the bbox, with the atlas's attribute names."""
+    """Deterministic reef-like polygons inside the bbox, with the atlas's attribute names, class
+    names and geometry type (its `geom` is a gml:MultiSurface: GeoJSON MultiPolygon)."""
 
     CLASSES = ["Coral/Algae", "Coral/Algae", "Coral/Algae", "Sand", "Rubble", "Seagrass", "Rock", "Microalgal Mats"]
 
@@ -102,7 +107,7 @@ class DemoAllenSource:
             radius = rng.uniform(0.02, 0.12)
             pts = [(cx + radius * rng.uniform(0.6, 1.0) * math.cos(a), cy + radius * rng.uniform(0.6, 1.0) * math.sin(a))
                    for a in np.linspace(0, 2 * math.pi, 9)[:-1]]
-            polys.append(Polygon(pts))
+            polys.append(MultiPolygon([Polygon(pts)]))
             names.append(rng.choice(self.CLASSES))
         frame = gpd.GeoDataFrame({"class_name": names}, geometry=polys, crs="EPSG:4326")
         frame["area_sqkm"] = frame.to_crs(frame.estimate_utm_crs()).area / 1e6
