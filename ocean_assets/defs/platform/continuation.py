@@ -16,7 +16,8 @@ BATCH = 25  # failed runs read per tick; the rest wait for the next tick (the cu
 
 @dg.sensor(
     name="per_day_continuation",
-    target=dg.AssetSelection.all() | dg.AssetSelection.all_asset_checks(),
+    # the assets on the shared daily partitions (CONUS404 runs one day per run: nothing to continue)
+    target=dg.AssetSelection.all() - dg.AssetSelection.groups("conus404"),
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="After a range run fails on some days, runs the skipped downstream assets and checks "
