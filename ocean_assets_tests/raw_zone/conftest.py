@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ocean_assets.core.raw_zone import preflight
 from ocean_assets.core.raw_zone.validation import load_schema
@@ -18,6 +20,29 @@ from ocean_assets.settings import PROJECT_ROOT
 def plenty_of_disk(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shared machine's free space varies; tests that need a full disk patch this again."""
     monkeypatch.setattr(preflight, "free_fraction", lambda path: 0.5)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of config/ (OCEAN_ASSETS_CONFIG_DIR) that a test may edit."""
+    target = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", target)
+    monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(target))
+    return target
+
+
+def set_raw_zone_config(config_dir: Path, section: str, **values: Any) -> None:
+    path = config_dir / "raw_zone.yaml"
+    cfg = yaml.safe_load(path.read_text())
+    cfg.setdefault(section, {}).update(values)
+    path.write_text(yaml.safe_dump(cfg))
+
+
+@pytest.fixture
+def no_lock_wait(config_dir: Path) -> Path:
+    """Runs refuse at once (one line naming the holder) instead of waiting for the lock."""
+    set_raw_zone_config(config_dir, "preflight", lock_wait_seconds=0)
+    return config_dir
 
 
 @pytest.fixture
