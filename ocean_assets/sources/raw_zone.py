@@ -22,7 +22,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ocean_assets.core.io import sha256_bytes
-from ocean_assets.core.names import UnsafeName, check, shown
+from ocean_assets.core.names import UnsafeName, shown
+from ocean_assets.core.raw_zone.landing import checked_names
 from ocean_assets.core.retry import Backoff, PermanentError, call_with_retry
 
 FUNDERS = {
@@ -180,8 +181,7 @@ class HttpFundingSource:
             if urlsplit(url).scheme not in ("http", "https"):
                 raise UnsafeName(f"drop-box listing entry {index}: refused url {shown(entry['url'])} "
                                  "(http or https only)")
-            checked.append((check("source_id", entry.get("source"), "source"),
-                            check("file_name", entry.get("name"), "file name"), url,
+            checked.append((*checked_names(entry.get("source"), entry.get("name")), url,
                             entry.get("sha256")))
         return checked
 

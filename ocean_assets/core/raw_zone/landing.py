@@ -29,14 +29,19 @@ class Landed:
     bytes: int = 0
 
 
-def checked_path(zones: Zones, source: object, name: object) -> Path:
-    """Where a delivered file lands: ``raw/funding_sources/{source}/{name}``, names checked."""
+def checked_names(source: object, name: object) -> tuple[str, str]:
+    """A delivered file's source and name, or ``UnsafeName`` (one line) when either is hostile."""
     source = check("source_id", source, "source")
     name = check("file_name", name, "file name")
     if name.endswith(REASON_SUFFIX):
         raise UnsafeName(f"refused file name {shown(name)}: names ending in {REASON_SUFFIX!r} "
                          "are reserved for quarantine reasons")
-    return inside(zones.raw, source, name)
+    return source, name
+
+
+def checked_path(zones: Zones, source: object, name: object) -> Path:
+    """Where a delivered file lands: ``raw/funding_sources/{source}/{name}``, names checked."""
+    return inside(zones.raw, *checked_names(source, name))
 
 
 def land_files(zones: Zones, files: Iterable[Delivered], into: Landed | None = None) -> Landed:

@@ -19,10 +19,10 @@ import fcntl
 import json
 import os
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from time import monotonic, sleep
 
 from ocean_assets.core.raw_zone.preflight import PreflightError
 from ocean_assets.core.raw_zone.zones import Zones
@@ -120,15 +120,15 @@ def hold(zones: Zones, purpose: str, run_id: str = "", wait_seconds: float = 0.0
     ``LockBusy``. Yields the record a dead holder left (None after a clean release)."""
     fd = _open(zones.lock_path)
     try:
-        deadline = time.monotonic() + wait_seconds
+        deadline = monotonic() + wait_seconds
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                if monotonic() >= deadline:
                     raise LockBusy(busy_message(zones)) from None
-                time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+                sleep(min(POLL_SECONDS, max(0.0, deadline - monotonic())))
         previous = _read(fd)
         me = Holder(os.getpid(), socket.gethostname(), run_id, purpose,
                     dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))

@@ -89,7 +89,8 @@ def validated_funding_files(context: dg.AssetExecutionContext, config: Migration
     try:
         free = check_disk(zones.data_root, float(pre.get("min_free_fraction", 0.2)))
         with migration_lock(context.instance, context.log, zones, context.run_id,
-                            float(pre.get("lock_wait_seconds", 300))):
+                            float(pre.get("lock_wait_seconds", 300))), \
+                fail_permanently("migration: "):  # disk full: one line, nothing half-written
             run = MigrationRun(zones, schema, raw_zone.partitions(), config.force, config.sources)
             days = [run.migrate_day(key) for key in run_partition_keys(context)]
             run.finish()
