@@ -107,19 +107,10 @@ def assert_each_file_validated_once(zones: Zones) -> None:
 def test_sigkill_mid_migration_never_blocks_the_zone(zones):
     instance = dg.DagsterInstance.get()
     worker = start("--pause-after", "2")
-    pid = paused(worker)  # one file migrated, the second being validated, lock held
-    [dead_run] = instance.get_runs()
-    assert dead_run.status == dg.DagsterRunStatus.STARTED
-    assert f"held by pid {pid} " in invoke("lock").output
-    refused = invoke("unlock")
-    assert refused.exit_code == 1 and f"pid {pid}" in refused.output
-    assert "refuses while the holder is alive" in refused.output
-    assert len(refused.output.strip().splitlines()) == 1
-
+    paused(worker)  # one file migrated, the second being validated, lock held
     kill(worker)
-    assert "died without releasing it" in invoke("lock").output
-    # rollback and reprocess are not refused because of the dead run
-    assert "no backup 'nothing-here'" in invoke("rollback", "--to", "nothing-here").output
+    [dead_run] = instance.get_runs()
+    assert dead_run.status == dg.DagsterRunStatus.STARTED  # nothing told the instance
     result = migrate_here(instance)
     assert result.success, step_error(result)
     checks = {e.event_specific_data.check_name: e.event_specific_data.passed
@@ -129,15 +120,21 @@ def test_sigkill_mid_migration_never_blocks_the_zone(zones):
     # the next holder found the dead one's record: its run no longer shows as in progress
     dead = instance.get_run_by_id(dead_run.run_id)
     assert dead.status == dg.DagsterRunStatus.FAILURE
-    assert invoke("lock").output.strip() == "free"
+    # reprocess and rollback are not refused either
     reprocess = invoke("reprocess", "--source", "nsf")
     assert reprocess.exit_code == 0, reprocess.output
+    assert "no backup 'nothing-here'" in invoke("rollback", "--to", "nothing-here").output
 
 
 def test_a_second_migration_refuses_in_one_line_naming_the_holder(zones, no_lock_wait):  # noqa: F811
     instance = dg.DagsterInstance.get()
     holder = start("--pause-after", "1")
     pid = paused(holder)
+    assert f"held by pid {pid} " in invoke("lock").output
+    refused = invoke("unlock")
+    assert refused.exit_code == 1 and f"pid {pid}" in refused.output
+    assert "refuses while the holder is alive" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
     second = migrate_here(instance)
     message = step_error(second)
     assert not second.success and f"locked by pid {pid} on " in message
@@ -207,3 +204,8 @@ def test_run_monitoring_marks_a_run_whose_process_died_as_failed(zones, tmp_path
     later = run_monitoring.get_current_timestamp() + instance.run_monitoring_max_runtime_seconds + 1
     monkeypatch.setattr(run_monitoring, "get_current_timestamp", lambda: later)
     assert iterate() == dg.DagsterRunStatus.FAILURE
+    # what an operator sees of the dead holder, and clears
+    assert "died without releasing it" in invoke("lock").output
+    cleared = invoke("unlock")
+    assert cleared.exit_code == 0 and "cleared the record of pid" in cleared.output
+    assert invoke("lock").output.strip() == "free"
