@@ -41,6 +41,13 @@ def _preflight(zones: Zones) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+def _held(zones: Zones) -> bool:
+    try:
+        return is_held(zones)
+    except PreflightError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @contextlib.contextmanager
 def _locked(zones: Zones, purpose: str) -> Iterator[Takeover]:
     """Hold the raw-zone lock for a command; refuse at once (one line) while another holds it."""
@@ -96,6 +103,7 @@ def status(as_json: bool) -> None:
     console.print(f"ignored raw entries (not migrated): {ignored}")
     lock = info["lock"]
     console.print("lock: " + (f"held by {lock['holder']}" if lock["held"] else
+                              f"unknown: {lock['holder']}" if lock["held"] is None else
                               f"free (last holder died: {lock['holder']})" if lock["holder_died"]
                               else "free"), markup=False)
 
@@ -160,7 +168,7 @@ def reprocess(sources: tuple[str, ...]) -> None:
     if not files:
         raise click.ClickException(f"no raw files{' for ' + ', '.join(sources) if sources else ''}")
     _preflight(zones)
-    if is_held(zones):  # the run takes the lock itself; refuse now rather than wait in the run
+    if _held(zones):  # the run takes the lock itself; refuse now rather than wait in the run
         raise click.ClickException(busy_message(zones))
     days = sorted({f.arrival for f in files})
     job = load_definitions().resolve_job_def(JOB)
@@ -188,7 +196,7 @@ def lock_cmd() -> None:
     """Show who holds the raw-zone lock (pid, host, run, since when), or that it is free."""
     zones = _zones()
     holder = recorded_holder(zones)
-    if is_held(zones):
+    if _held(zones):
         click.echo(f"held by {holder.describe() if holder else 'a process starting up'}")
     elif holder:
         click.echo(f"free; the last holder, {holder.describe()}, died without releasing it "
@@ -203,7 +211,7 @@ def unlock_cmd() -> None:
     holder is alive (the lock itself is released by the kernel when its process dies)."""
     zones = _zones()
     holder = recorded_holder(zones)
-    if is_held(zones):
+    if _held(zones):
         note = ""
         if holder and holder.alive_here() is False:
             note = (f"; pid {holder.pid} is gone but a process it started still holds the lock "

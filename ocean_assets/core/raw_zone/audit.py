@@ -21,7 +21,12 @@ from typing import Any
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.names import is_valid
 from ocean_assets.core.outcome import Outcome, fail, ok
-from ocean_assets.core.raw_zone.inventory import Partitions, account_day, read_regular
+from ocean_assets.core.raw_zone.inventory import (
+    Partitions,
+    account_day,
+    entries_below,
+    read_regular,
+)
 from ocean_assets.core.raw_zone.validation import validate_bytes
 from ocean_assets.core.raw_zone.zones import Zones, day_of_name, utc_day
 
@@ -42,22 +47,9 @@ class Found:
 
 
 def every_entry(root: Path) -> list[Found]:
-    """Every entry below ``root`` that is not a folder we can enter: files, links (to folders
-    too), fifos, and folders that could not be listed. Links are never followed."""
-    found: list[Found] = []
-    unlisted: list[OSError] = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted.append, followlinks=False):
-        for name in [*filenames, *(d for d in dirnames if os.path.islink(os.path.join(dirpath, d)))]:
-            path = Path(dirpath) / name
-            try:
-                found.append(Found(path.relative_to(root).as_posix(), path, os.lstat(path)))
-            except FileNotFoundError:
-                continue
-    for error in unlisted:
-        if error.filename and Path(error.filename) != root:
-            path = Path(error.filename)
-            found.append(Found(path.relative_to(root).as_posix(), path, None))
-    return found
+    """Every entry below ``root`` that is not a folder to enter: files, links (to folders too),
+    fifos, and folders that could not be listed. Links are never followed."""
+    return [Found(path.relative_to(root).as_posix(), path, st) for path, st in entries_below(root)]
 
 
 def _day(entry: Found, partitions: Partitions | None) -> str | None:

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ IGNORE_RULES = {
     "hidden": "a hidden or temporary name (starts with '.')",
     "at_zone_root": "directly in raw/funding_sources/, not in a source folder",
     "nested": "in a sub-folder of a source folder",
+    "hard_link": "a file with other names (hard links): its content may live outside the zone",
     "bad_source": "the source folder is not a valid source id (lower-case a-z, 0-9, '_', '-')",
     "bad_name": "the file name is not a valid file name (A-Z, a-z, 0-9, '.', '_', '+', '-')",
     "outside_partitions": "its arrival date is outside the daily partitions",
@@ -121,8 +123,36 @@ def _rule(kind: str, parts: list[str]) -> tuple[str | None, str]:
     return None, ""
 
 
-def _entry(root: Path, path: Path, partitions: Partitions | None, unreadable: bool = False) -> Entry:
-    st = os.lstat(path)
+def entries_below(root: Path) -> Iterator[tuple[Path, os.stat_result | None]]:
+    """Every entry below ``root`` that is not a folder to enter: files, links (to folders too),
+    fifos; and each folder that cannot be listed (stat None). Links are never followed; no
+    recursion, so no depth an operator can create breaks the walk."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                children = list(listing)
+        except OSError as exc:
+            if folder == root:  # the zone itself: nothing can be accounted, say so
+                raise OSError(f"cannot list the raw zone {root}: {exc.strerror}") from None
+            yield folder, None
+            continue
+        for child in children:
+            try:
+                st = child.stat(follow_symlinks=False)
+            except FileNotFoundError:  # removed while we walked (a temp file renamed)
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                stack.append(Path(child.path))
+            else:
+                yield Path(child.path), st
+
+
+def _entry(root: Path, path: Path, st: os.stat_result | None, partitions: Partitions | None,
+           ) -> Entry:
+    unreadable = st is None
+    st = st or os.lstat(path)
     kind = ("unreadable" if unreadable else "file" if stat.S_ISREG(st.st_mode)
             else "symlink" if stat.S_ISLNK(st.st_mode) else "other")
     relpath = path.relative_to(root).as_posix()
@@ -131,6 +161,8 @@ def _entry(root: Path, path: Path, partitions: Partitions | None, unreadable: bo
     rule, detail = _rule(kind, relpath.split("/"))
     if kind == "symlink":
         detail = f"points to {os.readlink(path)!r}"
+    elif rule is None and st.st_nlink > 1:
+        rule, detail = "hard_link", f"{st.st_nlink} names share this file"
     if rule is None and partitions is not None and arrival not in partitions \
             and not partitions.pending(arrival):
         rule = "outside_partitions"
@@ -140,27 +172,12 @@ def _entry(root: Path, path: Path, partitions: Partitions | None, unreadable: bo
 
 
 def walk_raw(zones: Zones, partitions: Partitions | None = None) -> list[Entry]:
-    """Every non-folder entry below the raw zone (and each link or unreadable folder), sorted."""
+    """Every entry below the raw zone (files, links, fifos, unreadable folders), sorted."""
     root = zones.raw
     if not root.is_dir():
         return []
-    errors: list[OSError] = []
-    entries = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append, followlinks=False):
-        here = Path(dirpath)
-        for name in dirnames:  # os.walk lists links to folders here and does not enter them
-            if (here / name).is_symlink():
-                entries.append(_entry(root, here / name, partitions))
-        for name in filenames:
-            try:
-                entries.append(_entry(root, here / name, partitions))
-            except FileNotFoundError:  # removed while we walked (a temp file renamed)
-                continue
-    for error in errors:  # a folder os.walk could not list would otherwise vanish silently
-        if not error.filename or Path(error.filename) == root:
-            raise OSError(f"cannot list the raw zone {root}: {error.strerror}")
-        entries.append(_entry(root, Path(error.filename), partitions, unreadable=True))
-    return sorted(entries, key=lambda e: e.relpath)
+    return sorted((_entry(root, path, st, partitions) for path, st in entries_below(root)),
+                  key=lambda e: e.relpath)
 
 
 def scan_raw(zones: Zones, days: set[str] | None = None, sources: set[str] | None = None,

@@ -60,14 +60,21 @@ class Holder:
 
 
 def _open(path: Path) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as exc:
-        if exc.errno != errno.ELOOP:
-            raise
-        raise PreflightError(f"the lock file {path} is a symbolic link; remove it (links are "
-                             "never followed in the zones)") from None
+        why = ("it is a symbolic link (links are never followed in the zones); remove it"
+               if exc.errno == errno.ELOOP else exc.strerror)
+        raise PreflightError(f"cannot open the raw-zone lock file {path}: {why}") from None
+
+
+def _still_the_lock_file(fd: int, path: Path) -> bool:
+    """False when the file was deleted or replaced after we opened it: its lock guards nothing."""
+    try:
+        return os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _read(fd: int) -> Holder | None:
@@ -88,6 +95,8 @@ def recorded_holder(zones: Zones) -> Holder | None:
         return None
     try:
         return _read(fd)
+    except OSError:  # a folder where the file should be: hold() reports it
+        return None
     finally:
         os.close(fd)
 
@@ -118,17 +127,21 @@ def hold(zones: Zones, purpose: str, run_id: str = "", wait_seconds: float = 0.0
          ) -> Iterator[Holder | None]:
     """Hold the lock for the block; wait up to ``wait_seconds`` for a live holder, then raise
     ``LockBusy``. Yields the record a dead holder left (None after a clean release)."""
-    fd = _open(zones.lock_path)
+    deadline = monotonic() + wait_seconds
+    while True:
+        fd = _open(zones.lock_path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if monotonic() >= deadline:
+                raise LockBusy(busy_message(zones)) from None
+            sleep(min(POLL_SECONDS, max(0.0, deadline - monotonic())))
+            continue
+        if _still_the_lock_file(fd, zones.lock_path):
+            break
+        os.close(fd)  # someone deleted the lock file meanwhile: lock the one that is there now
     try:
-        deadline = monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if monotonic() >= deadline:
-                    raise LockBusy(busy_message(zones)) from None
-                sleep(min(POLL_SECONDS, max(0.0, deadline - monotonic())))
         previous = _read(fd)
         me = Holder(os.getpid(), socket.gethostname(), run_id, purpose,
                     dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -148,10 +161,3 @@ def hold(zones: Zones, purpose: str, run_id: str = "", wait_seconds: float = 0.0
                 os.ftruncate(fd, 0)
     finally:
         os.close(fd)
-
-
-def clear_dead_record(zones: Zones) -> Holder | None:
-    """Empty the record a dead holder left; ``LockBusy`` while a live process holds the lock.
-    Returns the cleared record (None when there was none)."""
-    with hold(zones, purpose="unlock") as previous:
-        return previous

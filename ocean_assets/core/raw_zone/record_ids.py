@@ -35,9 +35,14 @@ class RecordIds:
     def __init__(self, zones: Zones) -> None:
         self.zones = zones
         try:
-            self._cache: dict[str, list[Any]] = json.loads(zones.record_ids_path.read_text())
+            cache = json.loads(zones.record_ids_path.read_text())
         except (OSError, ValueError):
-            self._cache = {}
+            cache = {}
+        # only well-formed entries of a damaged cache are kept: the rest is re-read from the files
+        self._cache: dict[str, list[Any]] = {
+            rel: entry for rel, entry in (cache.items() if isinstance(cache, dict) else [])
+            if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], list)
+            and all(isinstance(i, str) for i in entry[2])}
         self.files: dict[str, list[str]] = {}
         self.by_id: dict[str, set[str]] = defaultdict(set)
         self.refresh(self._validated_relpaths() | set(self._cache))

@@ -10,7 +10,7 @@ from typing import Any
 from ocean_assets.core.raw_zone.backups import list_backups
 from ocean_assets.core.raw_zone.inventory import walk_raw
 from ocean_assets.core.raw_zone.lock import is_held, recorded_holder
-from ocean_assets.core.raw_zone.preflight import free_fraction
+from ocean_assets.core.raw_zone.preflight import PreflightError, free_fraction
 from ocean_assets.core.raw_zone.zones import REASON_SUFFIX, Zones
 
 
@@ -31,7 +31,10 @@ def _per_source(root: Path, skip_reasons: bool = False) -> Counter[str]:
 
 def _lock(zones: Zones) -> dict[str, Any]:
     holder = recorded_holder(zones)
-    held = is_held(zones)
+    try:
+        held = is_held(zones)
+    except PreflightError as exc:  # e.g. the lock file was replaced by a link
+        return {"held": None, "holder": str(exc), "holder_died": False}
     return {"held": held, "holder": holder.describe() if holder else None,
             "holder_died": bool(holder) and not held}
 
