@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 import yaml
 
@@ -69,6 +70,17 @@ def record(serial: int = 1, source: str = "nsf", **changes: Any) -> dict[str, An
 
 def funding_json(*records: dict[str, Any]) -> bytes:
     return json.dumps({"schema_version": "1", "records": list(records)}).encode()
+
+
+def raw_zone_definitions() -> dg.Definitions:
+    """The raw_zone domain alone: both assets, the checks, the sensor, the job, the resource."""
+    from ocean_assets.defs.raw_zone import assets, checks, jobs, resources, sensors
+
+    return dg.Definitions(
+        assets=[assets.raw_funding_files, assets.validated_funding_files],
+        asset_checks=[checks.validated_funding_checks], jobs=[jobs.raw_zone_daily],
+        sensors=[sensors.raw_zone_new_files],
+        resources={resources.RESOURCE_KEY: resources.RawZoneResource()})
 
 
 def put_raw(zones: Zones, source: str, name: str, data: bytes) -> Path:

@@ -9,8 +9,8 @@ import pytest
 
 from ocean_assets.core.raw_zone import audit, copying
 from ocean_assets.core.raw_zone.lock import hold
-from ocean_assets.defs.raw_zone import assets, checks, jobs, resources, sensors
-from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, record
+from ocean_assets.defs.raw_zone import assets, resources, sensors
+from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, raw_zone_definitions, record
 
 DAY = "2024-03-01"
 NAME = f"{DAY}_nsf_awards.json"
@@ -19,13 +19,7 @@ KEY = assets.validated_funding_files.key
 
 @pytest.fixture
 def defs() -> dg.Definitions:
-    return dg.Definitions(
-        assets=[assets.raw_funding_files, assets.validated_funding_files],
-        asset_checks=[checks.validated_funding_checks],
-        jobs=[jobs.raw_zone_daily],
-        sensors=[sensors.raw_zone_new_files],
-        resources={resources.RESOURCE_KEY: resources.RawZoneResource()},
-    )
+    return raw_zone_definitions()
 
 
 def tick(defs, instance, cursor=None):

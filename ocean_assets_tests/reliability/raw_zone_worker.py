@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 import dagster as dg
 
 from ocean_assets.core.raw_zone import migrate
-from ocean_assets.defs.raw_zone import assets, checks, jobs, resources
+from ocean_assets.defs.raw_zone import assets
+from ocean_assets_tests.raw_zone.conftest import raw_zone_definitions
 
 
 def pause_at(n: int) -> None:
@@ -27,7 +29,7 @@ def pause_at(n: int) -> None:
     def validate(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         calls.append(1)
         if len(calls) == n:
-            print(f"paused {__import__('os').getpid()}", flush=True)
+            print(f"paused {os.getpid()}", flush=True)
             sys.stdin.readline()
         return real(*args, **kwargs)
 
@@ -41,11 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.pause_after:
         pause_at(args.pause_after)
-    defs = dg.Definitions(
-        assets=[assets.raw_funding_files, assets.validated_funding_files],
-        asset_checks=[checks.validated_funding_checks], jobs=[jobs.raw_zone_daily],
-        resources={resources.RESOURCE_KEY: resources.RawZoneResource()})
-    result = defs.resolve_job_def("raw_zone_daily").execute_in_process(
+    result = raw_zone_definitions().resolve_job_def("raw_zone_daily").execute_in_process(
         instance=dg.DagsterInstance.get(), partition_key=args.day, raise_on_error=False,
         asset_selection=[assets.validated_funding_files.key])
     mats = result.asset_materializations_for_node("validated_funding_files") if result.success else []

@@ -16,8 +16,8 @@ import dagster as dg
 import pytest
 
 from ocean_assets.core.raw_zone.zones import Zones
-from ocean_assets.defs.raw_zone import assets, checks, jobs, resources
-from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, record
+from ocean_assets.defs.raw_zone import assets
+from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, raw_zone_definitions, record
 
 DAY = "2024-03-01"
 PASSWD = Path("/etc/passwd")
@@ -25,9 +25,7 @@ PASSWD = Path("/etc/passwd")
 
 @pytest.fixture
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[assets.raw_funding_files, assets.validated_funding_files],
-                          asset_checks=[checks.validated_funding_checks], jobs=[jobs.raw_zone_daily],
-                          resources={resources.RESOURCE_KEY: resources.RawZoneResource()})
+    return raw_zone_definitions()
 
 
 def migrate(defs: dg.Definitions, instance: dg.DagsterInstance, day: str = DAY):  # noqa: ANN201
@@ -141,3 +139,31 @@ def test_an_unreadable_raw_file_fails_the_day_in_one_line_and_is_retried(defs, i
     monkeypatch.setattr(migrate_module, "read_regular", real)
     result, evaluations = migrate(defs, instance)
     assert result.success and evaluations["every_file_accounted"].passed
+
+
+def test_the_sensor_requests_one_run_for_a_new_ignored_entry(defs, instance, data_root, monkeypatch):
+    from ocean_assets.defs.raw_zone import sensors
+
+    zones = Zones(data_root)
+    put_raw(zones, "nsf", f"{DAY}_ok.json", funding_json(record(1)))
+
+    def tick(cursor=None):  # noqa: ANN001, ANN202
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
+                                          resources=defs.resources)
+        result = sensors.raw_zone_new_files.evaluate_tick(context)
+        return result.run_requests or [], result.cursor
+
+    [request], cursor = tick()
+    assert migrate(defs, instance)[0].success and tick(cursor)[0] == []
+    os.symlink(PASSWD, zones.raw / "nsf" / f"{DAY}_passwd.json")  # a new entry it will not take
+    (zones.raw / "nsf" / f".{DAY}_ok.json.0123abcd.tmp").write_bytes(b"")  # a landing in progress
+    [request], cursor = tick(cursor)
+    assert request.partition_key == DAY
+    assert migrate(defs, instance)[0].success
+    assert tick(cursor)[0] == []  # listed as ignored now: no run again and again
+    real = sensors.sha256_file
+    monkeypatch.setattr(sensors, "sha256_file", lambda p: (_ for _ in ()).throw(PermissionError(13, "x"))
+                        if p.name.endswith("_new.json") else real(p))
+    put_raw(zones, "nsf", f"{DAY}_new.json", funding_json(record(2)))
+    [request], _ = tick(cursor)  # an unreadable file does not break the tick: its day is retried
+    assert request.partition_key == DAY

@@ -17,17 +17,15 @@ from ocean_assets.core import io
 from ocean_assets.core.raw_zone import lock
 from ocean_assets.core.raw_zone.preflight import PreflightError
 from ocean_assets.core.raw_zone.zones import Zones
-from ocean_assets.defs.raw_zone import assets, checks, jobs, resources
-from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, record
+from ocean_assets.defs.raw_zone import assets
+from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, raw_zone_definitions, record
 
 DAY = "2024-03-01"
 
 
 @pytest.fixture
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[assets.raw_funding_files, assets.validated_funding_files],
-                          asset_checks=[checks.validated_funding_checks], jobs=[jobs.raw_zone_daily],
-                          resources={resources.RESOURCE_KEY: resources.RawZoneResource()})
+    return raw_zone_definitions()
 
 
 def disk_full_for(monkeypatch: pytest.MonkeyPatch, hit: Callable[[str], bool]) -> None:

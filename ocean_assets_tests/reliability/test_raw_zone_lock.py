@@ -31,6 +31,7 @@ from ocean_assets_tests.raw_zone.conftest import (  # noqa: F401 (fixtures)
     funding_json,
     no_lock_wait,
     put_raw,
+    raw_zone_definitions,
     record,
     set_raw_zone_config,
 )
@@ -81,12 +82,9 @@ def invoke(*args: str):
 
 
 def migrate_here(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    from ocean_assets.defs.raw_zone import assets, checks, jobs, resources
+    from ocean_assets.defs.raw_zone import assets
 
-    defs = dg.Definitions(assets=[assets.raw_funding_files, assets.validated_funding_files],
-                          asset_checks=[checks.validated_funding_checks], jobs=[jobs.raw_zone_daily],
-                          resources={resources.RESOURCE_KEY: resources.RawZoneResource()})
-    return defs.resolve_job_def("raw_zone_daily").execute_in_process(
+    return raw_zone_definitions().resolve_job_def("raw_zone_daily").execute_in_process(
         instance=instance, partition_key=DAY, raise_on_error=False,
         asset_selection=[assets.validated_funding_files.key])
 

@@ -20,10 +20,10 @@ from ocean_assets.core.names import UnsafeName
 from ocean_assets.core.raw_zone.landing import land_files
 from ocean_assets.core.raw_zone.zones import Zones
 from ocean_assets.core.retry import Backoff, PermanentError
-from ocean_assets.defs.raw_zone import assets, jobs, resources
+from ocean_assets.defs.raw_zone import assets
 from ocean_assets.sources.raw_zone import FundingFile, HttpFundingSource
 from ocean_assets_tests.loopback import http_server, send
-from ocean_assets_tests.raw_zone.conftest import funding_json, record
+from ocean_assets_tests.raw_zone.conftest import funding_json, raw_zone_definitions, record
 
 DAY = "2024-03-05"
 TOKEN = "raw-zone-FAKE-token-9c4d"
@@ -49,9 +49,7 @@ def entry(source: object, name: object, url: str = "blobs/x") -> dict:
 def land(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, instance: dg.DagsterInstance):  # noqa: ANN201
     monkeypatch.setenv("OCEAN_ASSETS_MODE", "live")
     monkeypatch.setenv("RAW_ZONE_LIVE_TOKEN", TOKEN)
-    defs = dg.Definitions(assets=[assets.raw_funding_files, assets.validated_funding_files],
-                          jobs=[jobs.raw_zone_daily],
-                          resources={resources.RESOURCE_KEY: resources.RawZoneResource()})
+    defs = raw_zone_definitions()
 
     def run(listing: list[dict], seen: list | None = None) -> dg.ExecuteInProcessResult:
         with http_server(drop_box(listing, seen if seen is not None else [])) as base:

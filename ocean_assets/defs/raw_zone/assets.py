@@ -5,6 +5,7 @@
 import datetime as dt
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -100,7 +101,7 @@ def validated_funding_files(context: dg.AssetExecutionContext, config: Migration
 
 
 def _migration_result(context: dg.AssetExecutionContext, days: list[DayResult], stamp: str,
-                      free: float, data_root: Any) -> dg.MaterializeResult:
+                      free: float, data_root: Path) -> dg.MaterializeResult:
     outcomes = [o for d in days for o in d.outcomes]
     failed = [o for d in days for o in d.failed]
     if failed:
