@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 from ocean_assets.core.raw_zone.backups import new_stamp
+from ocean_assets.core.raw_zone.inventory import scan_raw
 from ocean_assets.core.raw_zone.migrate import migrate_file
 from ocean_assets.core.raw_zone.validation import load_schema
-from ocean_assets.core.raw_zone.zones import Zones, scan_raw
+from ocean_assets.core.raw_zone.zones import Zones
 from ocean_assets.settings import PROJECT_ROOT
 from ocean_assets.sources.raw_zone import DemoFundingSource
 

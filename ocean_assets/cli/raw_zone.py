@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -11,14 +15,15 @@ from rich.table import Table
 from ocean_assets.config import ConfigError, load_config
 from ocean_assets.core.raw_zone.archive import archive_year
 from ocean_assets.core.raw_zone.backups import BackupError, list_backups, rollback
-from ocean_assets.core.raw_zone.preflight import (
-    PreflightError,
-    check_disk,
-    check_no_other_migration,
-)
+from ocean_assets.core.raw_zone.inventory import scan_raw
+from ocean_assets.core.raw_zone.lock import busy_message, is_held, recorded_holder
+from ocean_assets.core.raw_zone.preflight import PreflightError, check_disk
 from ocean_assets.core.raw_zone.status import zone_status
-from ocean_assets.core.raw_zone.zones import Zones, scan_raw
+from ocean_assets.core.raw_zone.zones import Zones
 from ocean_assets.settings import get_settings
+
+if TYPE_CHECKING:
+    from ocean_assets.defs.raw_zone.zone_lock import Takeover
 
 JOB = "raw_zone_daily"
 ASSET = "validated_funding_files"
@@ -28,24 +33,36 @@ def _zones() -> Zones:
     return Zones(get_settings().data_root)
 
 
-def _active_runs() -> list[str]:
-    import dagster as dg
-
-    from ocean_assets.cli._common import get_instance
-
-    runs = get_instance().get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
-    key = dg.AssetKey(ASSET)
-    return [r.run_id for r in runs
-            if r.job_name == JOB or (r.asset_selection and key in r.asset_selection)]
-
-
 def _preflight(zones: Zones) -> None:
     try:
         fraction = load_config("raw_zone").get("preflight", {}).get("min_free_fraction", 0.2)
         check_disk(zones.data_root, float(fraction))
-        check_no_other_migration(_active_runs())
     except (PreflightError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _held(zones: Zones) -> bool:
+    try:
+        return is_held(zones)
+    except PreflightError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _locked(zones: Zones, purpose: str) -> Iterator[Takeover]:
+    """Hold the raw-zone lock for a command; refuse at once (one line) while another holds it."""
+    from ocean_assets.cli._common import get_instance
+    from ocean_assets.defs.raw_zone.zone_lock import migration_lock
+
+    try:
+        with migration_lock(get_instance(), logging.getLogger(__name__), zones, run_id="",
+                            wait_seconds=0, purpose=purpose) as takeover:
+            if takeover.failed_run:
+                click.echo(f"marked run {takeover.failed_run} failed: its process died holding "
+                           "the raw-zone lock")
+            yield takeover
+    except PreflightError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _size(n: float) -> str:
@@ -82,6 +99,13 @@ def status(as_json: bool) -> None:
                   f"archived files: {info['archived_files']}")
     disk = ", ".join(f"{k} {_size(v)}" for k, v in info["disk_bytes"].items())
     console.print(f"disk use: {disk}; free: {info['free_fraction']:.1%}")
+    ignored = ", ".join(f"{k}: {v}" for k, v in info["ignored"].items()) or "none"
+    console.print(f"ignored raw entries (not migrated): {ignored}")
+    lock = info["lock"]
+    console.print("lock: " + (f"held by {lock['holder']}" if lock["held"] else
+                              f"unknown: {lock['holder']}" if lock["held"] is None else
+                              f"free (last holder died: {lock['holder']})" if lock["holder_died"]
+                              else "free"), markup=False)
 
 
 @raw_zone.command("rollback")
@@ -90,10 +114,11 @@ def rollback_cmd(stamp: str) -> None:
     """Restore validated files from backup set TIMESTAMP (files it overwrites are backed up)."""
     zones = _zones()
     _preflight(zones)
-    try:
-        restored = rollback(zones, stamp)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _locked(zones, "rollback"):
+        try:
+            restored = rollback(zones, stamp)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
     for item in restored:
         note = f" (previous copy kept in backup {item.safety_backup})" if item.safety_backup else ""
         click.echo(f"restored {item.relpath} sha256 {item.sha256[:12]}{note}")
@@ -113,9 +138,12 @@ def backups_cmd() -> None:
 def archive_cmd(year: int, dry_run: bool) -> None:
     """Move YEAR's already-migrated raw files to raw/_archive/YEAR/ and log it."""
     zones = _zones()
-    if not dry_run:
+    if dry_run:
+        result = archive_year(zones, year, dry_run=True)
+    else:
         _preflight(zones)
-    result = archive_year(zones, year, dry_run=dry_run)
+        with _locked(zones, "archive"):
+            result = archive_year(zones, year)
     verb = "would move" if dry_run else "moved"
     for item in result.moved:
         click.echo(f"{verb} {item['file']} -> {item['to']}")
@@ -132,12 +160,16 @@ def reprocess(sources: tuple[str, ...]) -> None:
     import dagster as dg
 
     from ocean_assets.cli._common import get_instance, load_definitions
+    from ocean_assets.defs.raw_zone.resources import current_partitions
 
     zones = _zones()
-    files = scan_raw(zones, sources=set(sources) or None)
+    files = scan_raw(zones, sources=set(sources) or None, partitions=current_partitions())
+    files = [f for f in files if f.arrival in current_partitions()]  # today's wait for tomorrow
     if not files:
         raise click.ClickException(f"no raw files{' for ' + ', '.join(sources) if sources else ''}")
     _preflight(zones)
+    if _held(zones):  # the run takes the lock itself; refuse now rather than wait in the run
+        raise click.ClickException(busy_message(zones))
     days = sorted({f.arrival for f in files})
     job = load_definitions().resolve_job_def(JOB)
     result = job.execute_in_process(
@@ -157,6 +189,41 @@ def reprocess(sources: tuple[str, ...]) -> None:
         errors = [e.event_specific_data.error.message.strip() for e in result.all_events
                   if e.event_type_value == "STEP_FAILURE" and e.event_specific_data.error]
         raise click.ClickException("reprocess failed: " + ("; ".join(errors) or "see the run log"))
+
+
+@raw_zone.command("lock")
+def lock_cmd() -> None:
+    """Show who holds the raw-zone lock (pid, host, run, since when), or that it is free."""
+    zones = _zones()
+    holder = recorded_holder(zones)
+    if _held(zones):
+        click.echo(f"held by {holder.describe() if holder else 'a process starting up'}")
+    elif holder:
+        click.echo(f"free; the last holder, {holder.describe()}, died without releasing it "
+                   "(`ocean-assets raw-zone unlock` clears the record and fails its run)")
+    else:
+        click.echo("free")
+
+
+@raw_zone.command("unlock")
+def unlock_cmd() -> None:
+    """Clear the record a dead lock holder left and mark its run failed; refuses while the
+    holder is alive (the lock itself is released by the kernel when its process dies)."""
+    zones = _zones()
+    holder = recorded_holder(zones)
+    if _held(zones):
+        note = ""
+        if holder and holder.alive_here() is False:
+            note = (f"; pid {holder.pid} is gone but a process it started still holds the lock "
+                    f"(find it with `fuser {zones.lock_path}`)")
+        raise click.ClickException(f"{busy_message(zones)}{note}; unlock refuses while the "
+                                   "holder is alive")
+    with _locked(zones, "unlock") as takeover:
+        previous = takeover.previous
+    if previous is None:
+        click.echo("the raw-zone lock is free; nothing to clear")
+    else:
+        click.echo(f"cleared the record of {previous.describe()}, which no longer holds the lock")
 
 
 def register(cli: click.Group) -> None:

@@ -3,7 +3,9 @@
 Live: an HTTP "drop box" that lists a day's files and serves them:
   GET {base_url}/files?date=YYYY-MM-DD -> {"files": [{"source", "name", "url", "sha256"}]}
   GET {url} (absolute, or relative to base_url)    -> the file's bytes
-An optional bearer token comes from the environment only.
+An optional bearer token comes from the environment only, and is sent to the drop box's own
+origin only (a listing naming another host never receives it). Listed names are checked
+(``ocean_assets.core.names``) before anything is downloaded.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import json
 import random
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from ocean_assets.core.io import sha256_bytes
+from ocean_assets.core.names import UnsafeName, shown
+from ocean_assets.core.raw_zone.landing import checked_names
 from ocean_assets.core.retry import Backoff, PermanentError, call_with_retry
 
 FUNDERS = {
@@ -143,9 +147,17 @@ class HttpFundingSource:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
+    def _origin(self, url: str) -> tuple[str, str]:
+        parts = urlsplit(url)
+        return parts.scheme, parts.netloc
+
     def _get(self, url: str, **params: str) -> requests.Response:
+        # the token goes to the drop box only; another origin gets no Authorization header
+        headers = None if self._origin(url) == self._origin(self.base_url) else {"Authorization": None}
+
         def call() -> requests.Response:
-            response = self.session.get(url, params=params or None, timeout=self.timeout)
+            response = self.session.get(url, params=params or None, timeout=self.timeout,
+                                        headers=headers)
             if response.status_code in (401, 403, 404):
                 raise PermanentError(f"GET {response.url.split('?')[0]} answered {response.status_code}")
             response.raise_for_status()
@@ -153,15 +165,33 @@ class HttpFundingSource:
 
         return call_with_retry(call, self.backoff, retry_on=(requests.RequestException,))
 
+    def _listing(self, day: dt.date) -> list[tuple[str, str, str, str | None]]:
+        """(source, name, absolute url, sha256) per listed file; names checked, nothing fetched."""
+        try:
+            entries = self._get(urljoin(self.base_url, "files"), date=day.isoformat()).json()["files"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PermanentError(f"drop-box listing for {day} is not {{\"files\": [...]}}: "
+                                 f"{type(exc).__name__}") from None
+        checked = []
+        for index, entry in enumerate(entries if isinstance(entries, list) else [None]):
+            if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+                raise UnsafeName(f"drop-box listing entry {index} is not an object with "
+                                 "source, name, url and sha256")
+            url = urljoin(self.base_url, entry["url"])
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise UnsafeName(f"drop-box listing entry {index}: refused url {shown(entry['url'])} "
+                                 "(http or https only)")
+            checked.append((*checked_names(entry.get("source"), entry.get("name")), url,
+                            entry.get("sha256")))
+        return checked
+
     def fetch(self, day: dt.date) -> list[FundingFile]:
-        listing = self._get(urljoin(self.base_url, "files"), date=day.isoformat()).json()
         files = []
-        for entry in listing.get("files", []):
-            data = self._get(urljoin(self.base_url, entry["url"])).content
-            if entry.get("sha256") and sha256_bytes(data) != entry["sha256"]:
-                raise OSError(f"{entry['source']}/{entry['name']}: download does not match the "
-                              "listed sha256")
-            files.append(FundingFile(entry["source"], entry["name"], data))
+        for source, name, url, sha in self._listing(day):
+            data = self._get(url).content
+            if sha and sha256_bytes(data) != sha:
+                raise OSError(f"{source}/{name}: download does not match the listed sha256")
+            files.append(FundingFile(source, name, data))
         return files
 
 

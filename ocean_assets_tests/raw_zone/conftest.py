@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
+import yaml
 
 from ocean_assets.core.raw_zone import preflight
 from ocean_assets.core.raw_zone.validation import load_schema
@@ -18,6 +21,29 @@ from ocean_assets.settings import PROJECT_ROOT
 def plenty_of_disk(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shared machine's free space varies; tests that need a full disk patch this again."""
     monkeypatch.setattr(preflight, "free_fraction", lambda path: 0.5)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of config/ (OCEAN_ASSETS_CONFIG_DIR) that a test may edit."""
+    target = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", target)
+    monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(target))
+    return target
+
+
+def set_raw_zone_config(config_dir: Path, section: str, **values: Any) -> None:
+    path = config_dir / "raw_zone.yaml"
+    cfg = yaml.safe_load(path.read_text())
+    cfg.setdefault(section, {}).update(values)
+    path.write_text(yaml.safe_dump(cfg))
+
+
+@pytest.fixture
+def no_lock_wait(config_dir: Path) -> Path:
+    """Runs refuse at once (one line naming the holder) instead of waiting for the lock."""
+    set_raw_zone_config(config_dir, "preflight", lock_wait_seconds=0)
+    return config_dir
 
 
 @pytest.fixture
@@ -44,6 +70,17 @@ def record(serial: int = 1, source: str = "nsf", **changes: Any) -> dict[str, An
 
 def funding_json(*records: dict[str, Any]) -> bytes:
     return json.dumps({"schema_version": "1", "records": list(records)}).encode()
+
+
+def raw_zone_definitions() -> dg.Definitions:
+    """The raw_zone domain alone: both assets, the checks, the sensor, the job, the resource."""
+    from ocean_assets.defs.raw_zone import assets, checks, jobs, resources, sensors
+
+    return dg.Definitions(
+        assets=[assets.raw_funding_files, assets.validated_funding_files],
+        asset_checks=[checks.validated_funding_checks], jobs=[jobs.raw_zone_daily],
+        sensors=[sensors.raw_zone_new_files],
+        resources={resources.RESOURCE_KEY: resources.RawZoneResource()})
 
 
 def put_raw(zones: Zones, source: str, name: str, data: bytes) -> Path:

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from ocean_assets.cli import cli
 from ocean_assets.core.raw_zone.backups import list_backups, new_stamp
+from ocean_assets.core.raw_zone.inventory import scan_raw
 from ocean_assets.core.raw_zone.migrate import migrate_file
-from ocean_assets.core.raw_zone.zones import scan_raw
 from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, record
 
 NAME = "2024-03-01_nsf_awards.json"

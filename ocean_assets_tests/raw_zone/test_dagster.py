@@ -8,9 +8,9 @@ import dagster as dg
 import pytest
 
 from ocean_assets.core.raw_zone import audit, copying
-from ocean_assets.core.raw_zone.zones import scan_raw
-from ocean_assets.defs.raw_zone import assets, checks, jobs, resources, sensors
-from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, record
+from ocean_assets.core.raw_zone.lock import hold
+from ocean_assets.defs.raw_zone import assets, resources, sensors
+from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, raw_zone_definitions, record
 
 DAY = "2024-03-01"
 NAME = f"{DAY}_nsf_awards.json"
@@ -19,17 +19,12 @@ KEY = assets.validated_funding_files.key
 
 @pytest.fixture
 def defs() -> dg.Definitions:
-    return dg.Definitions(
-        assets=[assets.raw_funding_files, assets.validated_funding_files],
-        asset_checks=[checks.validated_funding_checks],
-        jobs=[jobs.raw_zone_daily],
-        sensors=[sensors.raw_zone_new_files],
-        resources={resources.RESOURCE_KEY: resources.RawZoneResource()},
-    )
+    return raw_zone_definitions()
 
 
 def tick(defs, instance, cursor=None):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
+                                      resources=defs.resources)
     result = sensors.raw_zone_new_files.evaluate_tick(context)
     return result.run_requests or [], result.skip_message, result.cursor
 
@@ -83,7 +78,8 @@ def test_invalid_file_lands_in_quarantine_and_checks_record_it(defs, instance, z
     result = run(defs, instance, request)
     assert result.success
     assert checks_of(result) == {"every_file_accounted": True, "quarantine_has_reason": True,
-                                 "validated_files_valid": True, "quarantine_rate": False}
+                                 "validated_files_valid": True, "quarantine_rate": False,
+                                 "no_ignored_files": True, "record_ids_unique": True}
     reason = json.loads(zones.reason_path("nsf", NAME).read_text())
     assert reason["problems"][0]["message"] == "end_date must not be before start_date"
     assert not zones.validated_path("nsf", NAME).exists()
@@ -116,9 +112,9 @@ def test_audit_flags_a_file_that_was_dropped(defs, instance, zones, schema):
     [request], _, _ = tick(defs, instance)
     assert run(defs, instance, request).success
     zones.validated_path("nsf", NAME).unlink()  # someone removes the validated copy by hand
-    outcomes = audit.audit_day(zones, scan_raw(zones, days={DAY}), schema, 0.5)
+    outcomes = audit.audit_day(zones, DAY, resources.current_partitions(), schema, 0.5)
     assert not outcomes[audit.ACCOUNTED].passed
-    assert outcomes[audit.ACCOUNTED].metadata["missing"] == [f"nsf/{NAME}"]
+    assert outcomes[audit.ACCOUNTED].metadata["unaccounted_files"] == [f"nsf/{NAME}"]
 
 
 def test_range_run_demo_day_lands_and_migrates_each_partition(defs, instance, zones):
@@ -135,15 +131,15 @@ def test_range_run_demo_day_lands_and_migrates_each_partition(defs, instance, zo
     assert tick(defs, instance)[0] == []  # everything landed was migrated in this run
 
 
-def test_migration_refuses_to_run_beside_another_or_on_a_full_disk(defs, instance, zones, monkeypatch):
+def test_migration_refuses_to_run_beside_another_or_on_a_full_disk(defs, instance, zones, monkeypatch,
+                                                                  no_lock_wait):
     put_raw(zones, "nsf", NAME, funding_json(record(1)))
     [request], _, _ = tick(defs, instance)
-    active = assets.active_migration_runs
-    monkeypatch.setattr(assets, "active_migration_runs", lambda context: ["0123456789abcdef"])
-    result = run(defs, instance, request)
+    with hold(zones, "migration", run_id="0123456789abcdef"):  # held on another open file
+        result = run(defs, instance, request)
     failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
-    assert "another raw_zone migration is running" in failure.event_specific_data.error.message
-    monkeypatch.setattr(assets, "active_migration_runs", active)
+    message = failure.event_specific_data.error.message
+    assert "the raw zone is locked by pid" in message and "run 01234567, migration" in message
     from ocean_assets.core.raw_zone import preflight
 
     monkeypatch.setattr(preflight, "free_fraction", lambda path: 0.05)
@@ -176,10 +172,12 @@ def test_sensor_ignores_days_outside_the_partitions_and_reuses_hashes(defs, inst
                                                                      monkeypatch):
     put_raw(zones, "nsf", "2099-01-01_nsf_awards.json", funding_json(record(1)))  # no partition yet
     put_raw(zones, "nsf", "2019-12-31_nsf_awards.json", funding_json(record(2)))  # before the start
-    requests, skip, cursor = tick(defs, instance)
+    requests, skip, cursor = tick(defs, instance)  # landed today: reported once today's day opens
     assert requests == [] and "no new or changed" in skip
-    assert set(json.loads(cursor)) == {"nsf/2099-01-01_nsf_awards.json",
-                                       "nsf/2019-12-31_nsf_awards.json"}
+    put_raw(zones, "nsf", "2024-03-02_nsf_awards.json", funding_json(record(4)))
+    [request], _, cursor = tick(defs, instance, cursor)
+    assert set(json.loads(cursor)) == {"nsf/2024-03-02_nsf_awards.json"}  # hashes cached
+    assert run(defs, instance, request).success
     put_raw(zones, "nsf", NAME, funding_json(record(3)))
     calls = []
     real = sensors.sha256_file

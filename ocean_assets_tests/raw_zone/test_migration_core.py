@@ -10,9 +10,10 @@ from ocean_assets.core.io import sha256_file
 from ocean_assets.core.raw_zone import copying, preflight
 from ocean_assets.core.raw_zone.archive import archive_year
 from ocean_assets.core.raw_zone.backups import BackupError, list_backups, new_stamp, rollback
+from ocean_assets.core.raw_zone.inventory import scan_raw
 from ocean_assets.core.raw_zone.migrate import migrate_file
 from ocean_assets.core.raw_zone.status import zone_status
-from ocean_assets.core.raw_zone.zones import arrival_date, scan_raw
+from ocean_assets.core.raw_zone.zones import arrival_date
 from ocean_assets_tests.raw_zone.conftest import funding_json, put_raw, record
 
 NAME = "2024-03-01_nsf_awards.json"
@@ -139,8 +140,6 @@ def test_preflight_refuses_low_disk(monkeypatch, tmp_path):
     monkeypatch.setattr(preflight, "free_fraction", lambda path: 0.12)
     with pytest.raises(preflight.PreflightError, match=r"only 12.0% .* at least 20%"):
         preflight.check_disk(tmp_path, 0.2)
-    with pytest.raises(preflight.PreflightError, match="another raw_zone migration is running"):
-        preflight.check_no_other_migration(["abcdef123456"])
 
 
 def test_status_counts_and_reasons(zones, schema):

@@ -7,9 +7,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from ocean_assets.core.io import atomic_write_text, sha256_file
+from ocean_assets.core.io import atomic_write_text, sha256_bytes, sha256_file
+from ocean_assets.core.names import inside
 from ocean_assets.core.raw_zone.copying import copy_verified
-from ocean_assets.core.raw_zone.zones import RawFile, Zones, scan_raw
+from ocean_assets.core.raw_zone.inventory import RawFile, read_regular, scan_raw
+from ocean_assets.core.raw_zone.zones import Zones
 
 
 @dataclass
@@ -32,11 +34,11 @@ def archive_year(zones: Zones, year: int, dry_run: bool = False) -> ArchiveResul
     for raw in scan_raw(zones):
         if not raw.arrival.startswith(f"{year:04d}-"):
             continue
-        sha = sha256_file(raw.path)
+        sha = sha256_bytes(read_regular(raw.path))
         if not _migrated(zones, raw, sha):
             result.kept.append(raw.relpath)
             continue
-        target = zones.archive / f"{year:04d}" / raw.source / raw.name
+        target = inside(zones.archive, f"{year:04d}", raw.source, raw.name)
         if target.exists() and sha256_file(target) != sha:
             target = target.with_name(f"{raw.name}.{sha[:12]}")
         if not dry_run:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocean_assets.core.io import atomic_write_text, sha256_file
+from ocean_assets.core.names import UnsafeName, inside
 from ocean_assets.core.raw_zone.copying import ChecksumMismatch, copy_verified
 from ocean_assets.core.raw_zone.zones import Zones
 
@@ -36,12 +37,13 @@ def read_manifest(backup_dir: Path) -> dict[str, str]:
 def backup_file(zones: Zones, stamp: str, source: str, name: str) -> Path:
     """Copy the validated ``source/name`` into backup set ``stamp`` (verified) and record it."""
     current = zones.validated_path(source, name)
-    backup_dir = zones.backups / stamp
-    sha = copy_verified(current, backup_dir / source / name)
+    backup_dir = inside(zones.backups, stamp)
+    target = inside(backup_dir, source, name)
+    sha = copy_verified(current, target)
     manifest = read_manifest(backup_dir)
     manifest[f"{source}/{name}"] = sha
     atomic_write_text(backup_dir / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
-    return backup_dir / source / name
+    return target
 
 
 def list_backups(zones: Zones) -> list[str]:
@@ -69,23 +71,36 @@ def rollback(zones: Zones, stamp: str) -> list[Restored]:
         shown = ", ".join(available[-5:]) or "none"
         raise BackupError(f"no backup {stamp!r}; latest backups: {shown}")
     backup_dir = zones.backups / stamp
-    manifest = read_manifest(backup_dir)
+    try:
+        manifest = read_manifest(backup_dir)
+    except ValueError as exc:
+        raise BackupError(f"backup {stamp} is damaged: {MANIFEST} is not JSON ({exc}); "
+                          "nothing was restored") from None
+    if not isinstance(manifest, dict) or not all(isinstance(v, str) for v in manifest.values()):
+        raise BackupError(f"backup {stamp} is damaged: {MANIFEST} is not a {{file: sha256}} "
+                          "object; nothing was restored")
+    targets = {}
     for relpath, sha in manifest.items():
-        path = backup_dir / relpath
-        if not path.exists() or sha256_file(path) != sha:
+        try:  # the manifest is a file on disk: its names are checked like any outside name
+            source, _, name = relpath.partition("/")
+            targets[relpath] = (inside(backup_dir, relpath), zones.validated_path(source, name))
+        except UnsafeName as exc:
+            raise BackupError(f"backup {stamp} is damaged: {exc}; nothing was restored") from None
+        path = targets[relpath][0]
+        if not path.is_file() or sha256_file(path) != sha:
             raise BackupError(f"backup {stamp} is damaged: {relpath} is missing or its sha256 "
                               f"differs from the manifest; nothing was restored")
     safety = new_stamp()
     restored = []
     for relpath, sha in sorted(manifest.items()):
-        source, name = relpath.split("/", 1)
-        current = zones.validated_path(source, name)
+        source, _, name = relpath.partition("/")
+        current = targets[relpath][1]
         moved = None
         if current.exists() and sha256_file(current) != sha:
             backup_file(zones, safety, source, name)
             moved = safety
         try:
-            copy_verified(backup_dir / relpath, current, sha)
+            copy_verified(targets[relpath][0], current, sha)
         except ChecksumMismatch as exc:
             raise BackupError(f"restoring {relpath}: {exc}") from exc
         restored.append(Restored(relpath, sha, moved))

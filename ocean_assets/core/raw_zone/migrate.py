@@ -12,11 +12,14 @@ from typing import Any, Literal
 from ocean_assets.core.io import atomic_write_text, sha256_bytes, sha256_file
 from ocean_assets.core.raw_zone.backups import backup_file
 from ocean_assets.core.raw_zone.copying import ChecksumMismatch, write_verified
+from ocean_assets.core.raw_zone.inventory import RawFile, read_regular
 from ocean_assets.core.raw_zone.validation import validate_bytes
-from ocean_assets.core.raw_zone.zones import RawFile, Zones
+from ocean_assets.core.raw_zone.zones import Zones
 
-Status = Literal["migrated", "replaced", "unchanged", "quarantined", "checksum_mismatch"]
+Status = Literal["migrated", "replaced", "unchanged", "quarantined", "checksum_mismatch",
+                 "unreadable"]
 DONE = ("migrated", "replaced", "unchanged", "quarantined")  # the sha256 needs no further work
+FAILED = ("checksum_mismatch", "unreadable")  # the day's migration failed for this file
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,11 @@ def migrate_file(zones: Zones, raw: RawFile, schema: dict[str, Any], stamp: str,
 
     ``force`` re-validates content that was already migrated (rules changed: ``reprocess``).
     """
-    data = raw.path.read_bytes()
+    try:
+        data = read_regular(raw.path)
+    except OSError as exc:  # no permission, or swapped for a link or fifo since the walk
+        return FileOutcome(raw.relpath, raw.arrival, "", 0, status="unreadable", zone="none",
+                           message=f"cannot read {raw.relpath}: {exc.strerror or exc}")
     sha = sha256_bytes(data)
     base = {"relpath": raw.relpath, "arrival": raw.arrival, "sha256": sha, "size_bytes": len(data)}
     done = _already_done(zones, raw, sha)

@@ -1,4 +1,5 @@
-"""Pre-flight checks before a migration or a rollback touches the zones."""
+"""Pre-flight checks before a migration or a rollback touches the zones (free disk here; the
+zone lock, held by a live process, is in ``lock.py``)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,3 @@ def check_disk(path: Path, min_free_fraction: float) -> float:
             f"only {fraction:.1%} of the disk holding {path} is free; the migration needs at "
             f"least {min_free_fraction:.0%}. Free space (e.g. delete old _backups/ sets) and retry.")
     return fraction
-
-
-def check_no_other_migration(active_run_ids: list[str]) -> None:
-    if active_run_ids:
-        shown = ", ".join(r[:8] for r in active_run_ids)
-        raise PreflightError(f"another raw_zone migration is running (run {shown}); "
-                             "wait for it to finish (the raw_zone_migration pool allows one).")

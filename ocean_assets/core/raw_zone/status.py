@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from ocean_assets.core.raw_zone.backups import list_backups
-from ocean_assets.core.raw_zone.preflight import free_fraction
+from ocean_assets.core.raw_zone.inventory import walk_raw
+from ocean_assets.core.raw_zone.lock import is_held, recorded_holder
+from ocean_assets.core.raw_zone.preflight import PreflightError, free_fraction
 from ocean_assets.core.raw_zone.zones import REASON_SUFFIX, Zones
 
 
 def _files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")] \
-        if root.is_dir() else []
+    """Regular files below ``root`` (hidden ones excluded), links never followed."""
+    return [p for p in root.rglob("*") if not p.is_symlink() and p.is_file()
+            and not p.name.startswith(".")] if root.is_dir() else []
 
 
 def _per_source(root: Path, skip_reasons: bool = False) -> Counter[str]:
@@ -26,8 +29,20 @@ def _per_source(root: Path, skip_reasons: bool = False) -> Counter[str]:
     return counts
 
 
+def _lock(zones: Zones) -> dict[str, Any]:
+    holder = recorded_holder(zones)
+    try:
+        held = is_held(zones)
+    except PreflightError as exc:  # e.g. the lock file was replaced by a link
+        return {"held": None, "holder": str(exc), "holder_died": False}
+    return {"held": held, "holder": holder.describe() if holder else None,
+            "holder_died": bool(holder) and not held}
+
+
 def zone_status(zones: Zones) -> dict[str, Any]:
-    raw = {k: v for k, v in _per_source(zones.raw).items() if not k.startswith("_")}
+    entries = walk_raw(zones)
+    raw = dict(Counter(e.relpath.split("/")[0] for e in entries if e.rule is None))
+    ignored = dict(Counter(e.rule for e in entries if e.rule))
     reasons: Counter[str] = Counter()
     failures = []
     for path in _files(zones.quarantine):
@@ -35,6 +50,8 @@ def zone_status(zones: Zones) -> dict[str, Any]:
             try:
                 reason = json.loads(path.read_text())
             except ValueError:
+                reason = None
+            if not isinstance(reason, dict):
                 reasons["unreadable reason"] += 1
                 continue
             problems = reason.get("problems") or [{}]
@@ -49,6 +66,7 @@ def zone_status(zones: Zones) -> dict[str, Any]:
         "sources": sorted(set(raw) | set(_per_source(zones.validated))
                           | set(_per_source(zones.quarantine))),
         "raw": raw,
+        "ignored": ignored,
         "validated": dict(_per_source(zones.validated)),
         "quarantine": dict(_per_source(zones.quarantine, skip_reasons=True)),
         "quarantine_rules": dict(reasons),
@@ -57,4 +75,5 @@ def zone_status(zones: Zones) -> dict[str, Any]:
         "archived_files": len([p for p in _files(zones.archive) if p != zones.archive_log]),
         "disk_bytes": disk,
         "free_fraction": round(free_fraction(zones.data_root), 4),
+        "lock": _lock(zones),
     }

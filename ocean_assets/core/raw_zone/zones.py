@@ -1,4 +1,5 @@
-"""The zones under the data root and the raw files waiting in them.
+"""The zones under the data root. Every path built from a source or file name goes through
+``ocean_assets.core.names`` (strict pattern, stays inside its zone, no links followed).
 
 raw/funding_sources/{source}/{YYYY-MM-DD}_{name}.{json,csv}   immutable inputs
 transformed/validated/{source}/                               validated copies
@@ -6,6 +7,7 @@ transformed/quarantine/{source}/ (+ {name}.reason.json)      rejected copies wit
 transformed/_reports/{YYYY-MM-DD}.json                       one migration report per day
 _backups/{timestamp}/{source}/                                validated files before replacement
 raw/_archive/{year}/{source}/ + raw/_archive/ARCHIVE_LOG.jsonl
+raw/.raw_zone.lock                                           the migration lock and its holder
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ocean_assets.core.names import check, inside
+
 DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})_")
 REASON_SUFFIX = ".reason.json"
 
@@ -22,6 +26,9 @@ REASON_SUFFIX = ".reason.json"
 @dataclass(frozen=True)
 class Zones:
     data_root: Path
+
+    def __post_init__(self) -> None:  # resolved once, so zone paths compare with what inside() returns
+        object.__setattr__(self, "data_root", Path(self.data_root).resolve())
 
     @property
     def raw(self) -> Path:
@@ -51,57 +58,44 @@ class Zones:
     def archive_log(self) -> Path:
         return self.archive / "ARCHIVE_LOG.jsonl"
 
-    def validated_path(self, source: str, name: str) -> Path:
-        return self.validated / source / name
-
-    def quarantine_path(self, source: str, name: str) -> Path:
-        return self.quarantine / source / name
-
-    def reason_path(self, source: str, name: str) -> Path:
-        return self.quarantine / source / f"{name}{REASON_SUFFIX}"
-
-    def report_path(self, day: str) -> Path:
-        return self.reports / f"{day}.json"
-
-
-@dataclass(frozen=True)
-class RawFile:
-    source: str
-    name: str
-    path: Path
-    arrival: str  # YYYY-MM-DD: the date prefix of the name, else the file's mtime (UTC)
+    @property
+    def lock_path(self) -> Path:
+        return self.data_root / "raw" / ".raw_zone.lock"
 
     @property
-    def relpath(self) -> str:
-        return f"{self.source}/{self.name}"
+    def record_ids_path(self) -> Path:
+        return self.data_root / "transformed" / ".record_ids.json"
+
+    def validated_path(self, source: str, name: str) -> Path:
+        return inside(self.validated, check("source_id", source), check("file_name", name))
+
+    def quarantine_path(self, source: str, name: str) -> Path:
+        return inside(self.quarantine, check("source_id", source), check("file_name", name))
+
+    def reason_path(self, source: str, name: str) -> Path:
+        return inside(self.quarantine, check("source_id", source),
+                      check("file_name", name) + REASON_SUFFIX)
+
+    def report_path(self, day: str) -> Path:
+        return inside(self.reports, check("day", day) + ".json")
 
 
-def arrival_date(path: Path) -> str:
-    """The day a raw file belongs to: its ``YYYY-MM-DD_`` name prefix, else its mtime (UTC)."""
-    match = DATE_PREFIX.match(path.name)
+def day_of_name(name: str) -> str | None:
+    """The ``YYYY-MM-DD_`` prefix of a file name, if it is a real date."""
+    match = DATE_PREFIX.match(name)
     if match:
         try:
             return dt.date.fromisoformat(match.group(1)).isoformat()
         except ValueError:
             pass
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
+    return None
 
 
-def _visible(path: Path) -> bool:
-    return path.is_file() and not path.name.startswith(".")
+def utc_day(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).date().isoformat()
 
 
-def scan_raw(zones: Zones, days: set[str] | None = None, sources: set[str] | None = None,
-             ) -> list[RawFile]:
-    """Raw files (hidden and temporary files excluded), sorted by source and name."""
-    found: list[RawFile] = []
-    if not zones.raw.is_dir():
-        return found
-    for source_dir in sorted(p for p in zones.raw.iterdir() if p.is_dir()):
-        if source_dir.name.startswith(("_", ".")) or (sources and source_dir.name not in sources):
-            continue
-        for path in sorted(filter(_visible, source_dir.iterdir())):
-            day = arrival_date(path)
-            if days is None or day in days:
-                found.append(RawFile(source_dir.name, path.name, path, day))
-    return found
+def arrival_date(path: Path) -> str:
+    """The day a raw file belongs to: its ``YYYY-MM-DD_`` name prefix, else its mtime (UTC).
+    A link's own mtime: links are never followed."""
+    return day_of_name(path.name) or utc_day(path.lstat().st_mtime)

@@ -9,8 +9,10 @@ from typing import Any
 import dagster as dg
 
 from ocean_assets.config import load_config
+from ocean_assets.core.raw_zone.inventory import Partitions
 from ocean_assets.core.raw_zone.validation import load_schema
 from ocean_assets.core.raw_zone.zones import Zones
+from ocean_assets.partitions import DAILY_START, daily_partitions
 from ocean_assets.settings import get_settings
 from ocean_assets.sources.raw_zone import FundingSource, make_source
 
@@ -33,10 +35,19 @@ class RawZoneResource(dg.ConfigurableResource):
         name = self.settings().get("schema", "funding_data_v1")
         return load_schema(get_settings().config_dir / "schemas" / f"{name}.json")
 
+    def partitions(self) -> Partitions:
+        """The daily partitions open now (the last one is yesterday, UTC)."""
+        return current_partitions()
+
     def source(self) -> FundingSource:
         cfg = self.settings()
         return make_source(self.mode or get_settings().mode, cfg.get("sources", []),
                            cfg.get("live", {}), dict(os.environ))
+
+
+def current_partitions() -> Partitions:
+    first = daily_partitions.get_first_partition_key() or DAILY_START
+    return Partitions(first, daily_partitions.get_last_partition_key() or first)
 
 
 defs = dg.Definitions(resources={RESOURCE_KEY: RawZoneResource()})
