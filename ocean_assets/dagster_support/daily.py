@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import inspect
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from ocean_assets.core.io import sha256_file
 from ocean_assets.core.retry import PermanentError
 from ocean_assets.dagster_support.common import REMOTE_RETRY, run_partition_keys
 from ocean_assets.dagster_support.continuation import skip_days
+from ocean_assets.dagster_support.launcher import HOST_TAG
 from ocean_assets.dagster_support.policy import CODE_VERSION, policy_for
 from ocean_assets.partitions import daily_partitions
 
@@ -259,6 +261,7 @@ def daily_asset(
             config_schema=config.to_config_schema() if config else None,
         )
         def _asset(context):  # noqa: ANN001, ANN202 - Dagster reads this annotation at run time; a generator
+            _record_worker_host(context)
             resources = {k: getattr(context.resources, k) for k in resource_keys}
             run_config = config(**(context.op_execution_context.op_config or {})) if config else None
             managed = setup(context, **resources) if setup else contextlib.nullcontext()
@@ -271,6 +274,17 @@ def daily_asset(
         return _asset
 
     return decorator
+
+
+_TAGGED_RUNS: set[str] = set()
+
+
+def _record_worker_host(context: dg.AssetExecutionContext) -> None:
+    """The host running this run, for the launcher's worker health check (run monitoring)."""
+    if context.run_id in _TAGGED_RUNS or context.run.tags.get(HOST_TAG):
+        return
+    context.instance.add_run_tags(context.run_id, {HOST_TAG: socket.gethostname()})
+    _TAGGED_RUNS.add(context.run_id)
 
 
 def _default_root() -> Path | None:
