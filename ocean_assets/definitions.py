@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ocean_assets.dagster_support.policy import FRESHNESS_CHECK
+from ocean_assets.dagster_support.freshness import FRESHNESS_CHECK, freshness_sensor
 
 
 @dg.definitions
@@ -16,7 +16,4 @@ def defs() -> dg.Definitions:
     freshness = list({id(c): c for c in loaded.asset_checks or []
                       if isinstance(c, dg.AssetChecksDefinition)
                       and any(k.name == FRESHNESS_CHECK for k in c.check_keys)}.values())
-    sensor = dg.build_sensor_for_freshness_checks(
-        freshness_checks=freshness, name="daily_freshness", default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=600)
-    return dg.Definitions.merge(loaded, dg.Definitions(sensors=[sensor]))
+    return dg.Definitions.merge(loaded, dg.Definitions(sensors=[freshness_sensor(freshness)]))

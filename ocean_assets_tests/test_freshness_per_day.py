@@ -11,7 +11,7 @@ from dagster._core.definitions.assets.job.asset_job import IMPLICIT_ASSET_JOB_NA
 from dagster._core.test_utils import freeze_time
 
 from ocean_assets.cli._common import load_definitions
-from ocean_assets.dagster_support.policy import FRESHNESS_CHECK
+from ocean_assets.dagster_support.freshness import FRESHNESS_CHECK, FRESHNESS_TAG
 
 SST = dg.AssetKey("sst")
 NOW = dt.datetime(2024, 3, 10, 10, 0, tzinfo=dt.UTC)  # after the 09:00 deadline: 2024-03-09 is due
@@ -21,7 +21,7 @@ def _freshness(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.AssetCh
     job = defs.get_repository_def().get_maybe_subset_job_def(
         IMPLICIT_ASSET_JOB_NAME, asset_check_selection={dg.AssetCheckKey(SST, FRESHNESS_CHECK)})
     with freeze_time(NOW):
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, tags={FRESHNESS_TAG: "1"})
     (evaluation,) = [e.event_specific_data for e in result.all_events
                      if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     return evaluation
@@ -39,5 +39,8 @@ def test_backfilling_an_old_day_does_not_make_an_asset_fresh(instance: dg.Dagste
     late = _freshness(defs, instance)
     assert not late.passed, "an old day backfilled after the deadline made sst look fresh"
 
-    daily.execute_in_process(instance=instance, partition_key="2024-03-09", asset_selection=[SST])
-    assert _freshness(defs, instance).passed
+    subset = daily.execute_in_process(instance=instance, partition_key="2024-03-09", asset_selection=[SST])
+    assert not [e for e in subset.get_asset_check_evaluations() if e.check_name == FRESHNESS_CHECK], \
+        "a run of some days must not judge lateness (only the freshness sensor's runs do)"
+    fresh = _freshness(defs, instance)
+    assert fresh.passed and fresh.metadata["expected_day"].value == "2024-03-09"
