@@ -290,8 +290,11 @@ def _sea_mask(ds: xr.Dataset, spec: ProductSpec, var: str) -> np.ndarray | None:
     if not name or name not in ds:
         return None
     mask = np.asarray(ds[name].broadcast_like(ds[var]).values)
+    if np.issubdtype(mask.dtype, np.integer):
+        return (mask & 1) == 1
+    # decoded with a fill value the mask is float: NaN is "not sea"; no int64 copy of a 26M-cell grid
     with np.errstate(invalid="ignore"):
-        return np.isfinite(mask) & (np.nan_to_num(mask).astype(int) & 1 == 1)
+        return np.fmod(mask, 2) == 1
 
 
 def check_nan_fraction(ds: xr.Dataset, spec: ProductSpec, fields: _Fields | None = None) -> Outcome:
