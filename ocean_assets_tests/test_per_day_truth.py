@@ -22,6 +22,9 @@ from ocean_assets.core.io import sha256_file
 from ocean_assets.core.ocean.paths import product_path, texture_path
 from ocean_assets.core.retry import PermanentError
 from ocean_assets.dagster_support.continuation import (
+    PARENT_TAG,
+    RANGE_END,
+    RANGE_START,
     plan_follow_ups,
     read_run,
     run_follow_ups_in_process,
@@ -103,6 +106,13 @@ def _truth(instance: dg.DagsterInstance, data_root: Path, restore) -> None:  # n
                                                   ("2024-03-08", "2024-03-10")]
     assert {k.to_user_string() for p in plans for k in p.assets} == {"sst_texture", "ocean_corruption_report"}
     assert {c.name for p in plans for c in p.checks if c.asset_key == SST} >= {"integrity", "nan_fraction"}
+    # the sensor (daemon) asks for the same follow-ups, once per failed run
+    sensor = defs.resolve_sensor_def("per_day_continuation")
+    context = dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def())
+    requests = list(sensor(context) or [])
+    assert sorted((r.tags[RANGE_START], r.tags[RANGE_END]) for r in requests) == [
+        (p.first, p.last) for p in plans]
+    assert all(r.tags[PARENT_TAG] == result.run_id for r in requests)
     follow = run_follow_ups_in_process(defs, instance, result.run_id)
     assert [r.success for r in follow] == [True, True, True]
     assert status(instance, dg.AssetKey("sst_texture"))[0] == set(DAYS) - BAD
