@@ -59,7 +59,8 @@ def raw_funding_files(context: dg.AssetExecutionContext, raw_zone: RawZoneResour
                 counts["already_present"] += 1
             else:  # a new file, or a new version delivered under the same name
                 counts["new_version" if path.exists() else "landed"] += 1
-                atomic_write_bytes(path, f.data)
+                with fail_permanently():  # disk full: no retry
+                    atomic_write_bytes(path, f.data)
             landed[f"{f.source}/{f.name}"] = sha
             total_bytes += len(f.data)
     manifest = json.dumps(landed, sort_keys=True)

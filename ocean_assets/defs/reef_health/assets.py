@@ -82,7 +82,7 @@ def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthReso
         target = polygons_path(reef_health, key)
         previous = _latest_polygons(reef_health, dt.date.fromisoformat(key))
         if previous is not None and not target.exists():
-            with atomic_path(target) as tmp:
+            with fail_permanently(), atomic_path(target) as tmp:  # disk full: no retry
                 tmp.write_bytes(previous.read_bytes())
             counts.append(len(gpd.read_file(target)))
             continue
@@ -95,7 +95,7 @@ def reef_polygons(context: dg.AssetExecutionContext, reef_health: ReefHealthReso
             raise
         if frame.empty:
             raise dg.Failure(f"the atlas returned no reef polygons for {reef_health.bbox()}")
-        with atomic_path(target) as tmp:  # an explicit layer name, or GDAL names it after the temp file
+        with fail_permanently(), atomic_path(target) as tmp:  # an explicit layer name, or GDAL names it after the temp file
             frame.to_file(tmp, driver="GeoJSON", layer="reef_polygons")
         counts.append(len(frame))
     last = polygons_path(reef_health, run_partition_keys(context)[-1])
@@ -122,7 +122,7 @@ def crw_daily(context: dg.AssetExecutionContext, reef_health: ReefHealthResource
                 record("noaa", "failure", failure_reason(exc), day)
                 raise
         target = crw_path(reef_health, key)
-        with atomic_path(target) as tmp:
+        with fail_permanently(), atomic_path(target) as tmp:
             ds.to_netcdf(tmp, encoding={v: {"zlib": True, "complevel": 4} for v in ds.data_vars})
         rows.append({"day": key, "cells": int(ds["CRW_SST"].notnull().sum()),
                      "mean_sst": round(float(ds["CRW_SST"].mean()), 2), "max_dhw": round(float(ds["CRW_DHW"].max()), 2)})

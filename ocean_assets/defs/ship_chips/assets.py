@@ -11,7 +11,7 @@ import dagster as dg
 import pandas as pd
 import rasterio
 
-from ocean_assets.core.io import atomic_path, atomic_write_text, sha256_file
+from ocean_assets.core.io import atomic_path, atomic_write_text, sha256_file, writing
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips import layout, overpass, report, retry_store
 from ocean_assets.core.ship_chips.chipping import (
@@ -54,12 +54,12 @@ def _preview(frame: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
+    with fail_permanently(), atomic_path(path) as tmp:  # disk full: no retry
         frame.to_csv(tmp, index=False)
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
+    with fail_permanently(), atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
 
 
@@ -180,7 +180,8 @@ def s2_scenes(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResour
                         continue
                     items[item["id"]] = item
         path = layout.scenes_path(root, day)
-        atomic_write_text(path, json.dumps(list(items.values()), indent=1))
+        with fail_permanently():
+            atomic_write_text(path, json.dumps(list(items.values()), indent=1))
         paths.append(path)
         rows += [{"day": day, "id": i["id"], "cloud_cover": i["properties"].get("eo:cloud_cover"),
                   "datetime": i["properties"]["datetime"]} for i in items.values()]
@@ -238,7 +239,8 @@ def ship_chips(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
     now = dt.datetime.now(dt.UTC)
     paths, frames = [], []
     for day in run_partition_keys(context):
-        frame = chip_day(ship_chips_env, day, now)
+        with fail_permanently(f"chips for {day}: "):  # e.g. disk full while writing a COG
+            frame = chip_day(ship_chips_env, day, now)
         path = layout.records_path(root, day)
         # "existed" only describes this run; leave it out so a re-run writes identical records.
         _write_parquet(frame.drop(columns=["existed"], errors="ignore"), path)
@@ -292,7 +294,8 @@ def chip_index(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResou
           description="STAC catalog (pystac) of the chips under stac/, derived_from links to scenes.")
 def stac_catalog(context: dg.AssetExecutionContext, ship_chips_env: ShipChipsResource) -> dg.MaterializeResult:
     cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
-    with idx.index_lock(root):  # the catalog reflects one whole state of the index
+    # one whole state of the index; disk full while writing stac/ fails at once (no retry)
+    with idx.index_lock(root), fail_permanently(), writing(root / "stac"):
         index = idx.read_index(root)
         catalog = build_catalog(index, root, (cfg.section("stac_publish") or {}).get("base_url"))
     return dg.MaterializeResult(metadata={"items": len(index), **file_metadata(catalog, root)},
