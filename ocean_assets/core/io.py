@@ -6,7 +6,6 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import logging
 import os
 import re
 import shutil
@@ -36,7 +35,8 @@ class DiskFullError(PermanentError):
 
 # Fewer free bytes than this on the target's file system after a failed write: it is full.
 FULL_BELOW_BYTES = 1 << 20
-# How libraries say "disk full" when they drop the errno (GDAL/libtiff log it, HDF5 spells it out).
+_SLACK = 64 << 10  # page and block rounding of the bytes a writer got onto the disk
+# How libraries say "disk full" when they keep the words but drop the errno (HDF5 spells it out).
 _FULL_TEXT = re.compile(r"no space left on device|errno = 28\b|disk quota exceeded", re.IGNORECASE)
 
 
@@ -45,7 +45,7 @@ def free_bytes(directory: str | os.PathLike[str]) -> int:
     return shutil.disk_usage(directory).free
 
 
-def _says_disk_full(exc: BaseException, logged: list[str]) -> bool:
+def _says_disk_full(exc: BaseException) -> bool:
     seen: set[int] = set()
     chain: BaseException | None = exc
     while chain is not None and id(chain) not in seen:  # the errno chain (cause and context)
@@ -53,20 +53,16 @@ def _says_disk_full(exc: BaseException, logged: list[str]) -> bool:
         if getattr(chain, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or _FULL_TEXT.search(str(chain)):
             return True
         chain = chain.__cause__ or chain.__context__
-    return any(_FULL_TEXT.search(message) for message in logged)
+    return False
 
 
-class _LogTap(logging.Handler):
-    """Keeps the messages logged while a file is written: GDAL reports ENOSPC only through its error
-    handler (rasterio logs it), then raises a generic write or seek error."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with contextlib.suppress(Exception):
-            self.messages.append(record.getMessage())
+def _bytes_written() -> int | None:
+    """Bytes this process has passed to write(2) and friends (Linux ``/proc/self/io`` wchar)."""
+    try:
+        with open("/proc/self/io") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("wchar:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
 
 
 class ReadOnlyError(PermanentError):
@@ -97,24 +93,28 @@ def writing(target: str | os.PathLike[str]) -> Iterator[None]:
     error", GDAL write errors, ...) becomes one ``DiskFullError`` naming the path and the free bytes;
     a write refused by a read-only file system becomes one ``ReadOnlyError``. Judged while partial
     output still exists: put cleanup outside this block (removing a partial file frees space again).
-    ``atomic_path`` applies it to every file; use it directly only for other writes (directories)."""
+    ``atomic_path`` applies it to every file; use it directly only for other writes (directories).
+
+    Full means: an ENOSPC/EDQUOT errno or "No space left on device" in the error chain, less than
+    ``FULL_BELOW_BYTES`` free, or the block wrote at least the bytes that were free when it began
+    (a library that removed its partial output and raised a generic error: GDAL's CreateCopy).
+    """
     target = Path(target)
-    tap = _LogTap()
-    logging.getLogger().addHandler(tap)
+    free_at_start, written_at_start = free_bytes(_existing(target.parent)), _bytes_written()
     try:
         yield
     except PermanentError:
         raise
     except Exception as exc:
         directory = _existing(target.parent)
-        free = free_bytes(directory)
-        if free < FULL_BELOW_BYTES or _says_disk_full(exc, tap.messages):
+        free, written = free_bytes(directory), _bytes_written()
+        used_up = (written is not None and written_at_start is not None
+                   and written - written_at_start + _SLACK >= free_at_start)
+        if free < FULL_BELOW_BYTES or used_up or _says_disk_full(exc):
             raise DiskFullError(target, free) from exc
         if _read_only(directory):
             raise ReadOnlyError(target, directory) from exc
         raise
-    finally:
-        logging.getLogger().removeHandler(tap)
 
 
 @contextlib.contextmanager
