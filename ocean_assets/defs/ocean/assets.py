@@ -10,12 +10,12 @@ import tempfile
 import dagster as dg
 
 from ocean_assets.core.io import atomic_write_text, sha256_file
-from ocean_assets.core.ocean.corruption import sweep
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import PRODUCTS, product_path, report_path, texture_path
 from ocean_assets.core.ocean.texture import png_bytes, render_texture, write_texture
 from ocean_assets.core.retry import call_with_retry
 from ocean_assets.dagster_support import REMOTE_RETRY, fail_permanently, run_partition_keys
+from ocean_assets.defs.ocean.records import ocean_sweep
 from ocean_assets.defs.ocean.resources import OceanResource
 from ocean_assets.partitions import DAILY_FRESHNESS, daily_partitions
 
@@ -138,6 +138,7 @@ def sst_texture(context: dg.AssetExecutionContext, ocean: OceanResource) -> dg.M
     }
     if len(keys) == 1:
         metadata["path"] = dg.MetadataValue.path(str(texture_path(root, keys[0])))
+        metadata["sha256"] = digests[0]  # the corruption sweep's reference
     return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(combined_version(digests)))
 
 
@@ -156,7 +157,7 @@ def sst_texture(context: dg.AssetExecutionContext, ocean: OceanResource) -> dg.M
 )
 def ocean_corruption_report(context: dg.AssetExecutionContext, ocean: OceanResource) -> dg.MaterializeResult:
     root = ocean.data_root()
-    report = sweep(root, ocean.products())
+    report = ocean_sweep(context.instance, ocean)  # content vs recorded sha256, missing files
     text = json.dumps(report, indent=2, sort_keys=True)
     keys = run_partition_keys(context)
     for key in keys:
@@ -169,6 +170,8 @@ def ocean_corruption_report(context: dg.AssetExecutionContext, ocean: OceanResou
             "files_checked": report["files_checked"],
             "files_failing": len(bad),
             "files_revalidated": report["files_revalidated"],
+            "files_missing": report["files_missing"],
+            "to_repair": len(report["repair"]),
             "by_product": dg.MetadataValue.json(report["by_product"]),
             "failing": dg.MetadataValue.md(_markdown_table(rows) if rows else "_none_"),
             "report": dg.MetadataValue.path(str(report_path(root, keys[-1]))) if keys else "",
