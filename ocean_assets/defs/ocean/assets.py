@@ -9,7 +9,7 @@ import tempfile
 
 import dagster as dg
 
-from ocean_assets.core.io import atomic_write_text, sha256_file
+from ocean_assets.core.io import atomic_write_text, sha256_file, writing
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import PRODUCTS, product_path, report_path, texture_path
 from ocean_assets.core.ocean.texture import png_bytes, render_texture, write_texture
@@ -59,7 +59,8 @@ def build_product_asset(name: str) -> dg.AssetsDefinition:
         root = ocean.data_root()
         rows, digests, total = [], [], 0
         keys = run_partition_keys(context)
-        (root / ".tmp").mkdir(parents=True, exist_ok=True)
+        with fail_permanently(), writing(root / ".tmp"):  # a read-only or full data root: no retry
+            (root / ".tmp").mkdir(parents=True, exist_ok=True)
         for i, key in enumerate(keys, 1):
             day = dt.date.fromisoformat(key)
             # 404, bad credentials, disk full: fail_permanently (a retry cannot help)
