@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -101,8 +102,9 @@ def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
 
     from ocean_assets.cli._common import get_instance, load_definitions, main_jobs
 
-    defs = load_definitions()
-    jobs = [j for j in main_jobs(defs) if not domains or j.tags[MAIN_JOB_TAG] in domains]
+    with warnings.catch_warnings():  # one line per user error: not Dagster's note on conus404's policies
+        warnings.filterwarnings("ignore", message=r"Asset job .* varying BackfillPolicies", category=UserWarning)
+        jobs = [j for j in main_jobs(load_definitions()) if not domains or j.tags[MAIN_JOB_TAG] in domains]
     if not jobs:
         raise click.BadParameter(f"no daily job for {', '.join(domains)}", param_hint="--domain")
     jobs, skipped = plan_days(jobs, day, explicit=bool(domains))

@@ -129,6 +129,10 @@ def test_real_process_prints_one_line_quickly(bad_yaml, bad_config):
                               text=True, env={**os.environ, **{k: _fill(v, paths) for k, v in env.items()}}, timeout=120)
         assert_one_line(proc.returncode, proc.stderr, code, words)
         assert proc.stdout.strip().endswith("dagster not loaded"), (case[0], proc.stdout)
+    # a date outside a domain is judged against the loaded jobs' partitions: still one line
+    _, args, env, code, words = next(c for c in CASES if c[0] == "date-after-conus404")
+    proc = subprocess.run([sys.executable, "-m", "ocean_assets", *args], capture_output=True, text=True, timeout=600)
+    assert_one_line(proc.returncode, proc.stderr, code, words)
 
 
 def test_help_documents_the_exit_codes():
