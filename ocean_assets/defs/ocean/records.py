@@ -65,29 +65,39 @@ def latest_digests(instance: dg.DagsterInstance, data_root: Path, assets: Iterab
     return digests
 
 
-def checks_passed(instance: dg.DagsterInstance, asset: str, partition: str) -> bool:
-    """Whether every hard check of ``asset`` passed on the partition's latest materialization."""
-    keys = [dg.AssetCheckKey(dg.AssetKey(asset), name) for name in HARD_CHECKS.get(asset, ())]
-    if not keys:
-        return False
-    infos = instance.event_log_storage.get_asset_check_partition_info(keys, partition_keys=[partition])
-    latest = {info.check_key: info for info in infos if info.partition_key == partition}
+def _passed_on_latest(info: Any) -> bool:
+    """The check passed, evaluated after the partition's latest materialization (partitioned checks
+    record no target materialization, so Dagster's ``is_current`` cannot tell)."""
+    return (info.latest_execution_status == AssetCheckExecutionRecordStatus.SUCCEEDED
+            and info.latest_materialization_storage_id is not None
+            and info.latest_check_event_storage_id > info.latest_materialization_storage_id)
 
-    def passed_on_latest(info) -> bool:  # noqa: ANN001 - evaluated after the latest materialization
-        # (partitioned checks record no target materialization, so Dagster's ``is_current`` is unset)
-        return (info.latest_execution_status == AssetCheckExecutionRecordStatus.SUCCEEDED
-                and info.latest_materialization_storage_id is not None
-                and info.latest_check_event_storage_id > info.latest_materialization_storage_id)
 
-    return all(k in latest and passed_on_latest(latest[k]) for k in keys)
+class ChecksPassed:
+    """``(asset, partition) -> bool``: every hard check of the asset passed on the partition's latest
+    materialization. One query per asset, on first use, for all its partitions."""
+
+    def __init__(self, instance: dg.DagsterInstance) -> None:
+        self.instance = instance
+        self.passed: dict[str, set[str]] = {}
+
+    def __call__(self, asset: str, partition: str) -> bool:
+        if asset not in self.passed:
+            keys = [dg.AssetCheckKey(dg.AssetKey(asset), name) for name in HARD_CHECKS.get(asset, ())]
+            ok: dict[str, int] = {}
+            infos = self.instance.event_log_storage.get_asset_check_partition_info(keys) if keys else []
+            for info in infos:
+                if info.partition_key and _passed_on_latest(info):
+                    ok[info.partition_key] = ok.get(info.partition_key, 0) + 1
+            self.passed[asset] = {p for p, n in ok.items() if n == len(keys)}
+        return partition in self.passed[asset]
 
 
 def ocean_sweep(instance: dg.DagsterInstance, ocean: OceanResource) -> dict[str, Any]:
     """The corruption sweep against what this instance recorded (``config/ocean.yaml`` corruption)."""
     root = ocean.data_root()
     settings = ocean.config().get("corruption", {}) or {}
-    recorded = Recorded(latest_digests(instance, root),
-                        lambda asset, partition: checks_passed(instance, asset, partition))
+    recorded = Recorded(latest_digests(instance, root), ChecksPassed(instance))
     texture, _ = ocean.texture_spec()
     return sweep(root, ocean.products(), recorded, reverify=int(settings.get("reverify_per_sweep", 100)),
                  texture=texture)
