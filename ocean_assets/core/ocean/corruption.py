@@ -23,7 +23,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,67 @@ def _rule_problems(path: Path, asset: str, day: dt.date | None, products: dict[s
     return [o.rule for o in bad], "; ".join(o.message for o in bad)
 
 
+@dataclass
+class _Verifier:
+    """Checks one file against its cache entry, the recorded digest and the rules."""
+
+    products: dict[str, ProductSpec]
+    recorded: Recorded
+    texture: TextureSpec | None
+    now: float
+    tally: dict[str, int] = field(default_factory=lambda: {"revalidated": 0, "reread": 0, "reused_checks": 0})
+
+    def _content(self, digest: str, record: str | None, entry: dict[str, Any], changed: bool) -> str:
+        """Why the content is wrong, or "": it differs from the recorded sha256, or (no record) it
+        changed under an unchanged (size, mtime) since this sweep first verified it."""
+        if record and digest != record:
+            return (f"content differs from the sha256 recorded at materialization "
+                    f"({digest[:12]}... != {record[:12]}...)")
+        if not record and not changed and entry.get("sha256") and digest != entry["sha256"]:
+            return (f"content changed since it was verified (sha256 {entry['sha256'][:12]}... -> "
+                    f"{digest[:12]}...) while size and mtime stayed the same")
+        return ""
+
+    def verify(self, asset: str, path: Path, day: dt.date | None, entry: dict[str, Any],
+               stamp: list[int], due: bool) -> dict[str, Any]:
+        """The file's new cache entry (re-read only when new, changed, due in the rotation, or
+        recorded with another digest than the one last seen)."""
+        partition = day.isoformat() if day else ""
+        changed = entry.get("stamp") != stamp or "failed_rules" not in entry or not entry.get("sha256")
+        record = self.recorded.digests.get((asset, partition))
+        if not (changed or due or (record and entry.get("sha256") != record)):
+            return entry
+        digest = sha256_file(path)
+        self.tally["reread"] += 1
+        content = self._content(digest, record, entry, changed)
+        problems, reasons = ([CONTENT], [content]) if content else ([], [])
+        if changed or content:
+            if not content and record == digest and self.recorded.checks_passed(asset, partition):
+                self.tally["reused_checks"] += 1  # byte-identical to what the checks passed
+            else:
+                rules, why = _rule_problems(path, asset, day, self.products, self.texture)
+                self.tally["revalidated"] += 1
+                problems += rules
+                reasons += [why] if why else []
+        else:  # a rotation re-read of an unchanged, intact file keeps its rule results
+            problems += entry.get("failed_rules", [])
+            reasons += [entry["reason"]] if entry.get("reason") else []
+        return {"stamp": stamp, "sha256": entry.get("sha256") if content else digest, "verified": self.now,
+                "failed_rules": problems, "reason": "; ".join(reasons)}
+
+
+def _due(cache: dict[str, Any], stamps: dict[str, list[int]], reverify: int) -> set[str]:
+    """The rotation: the ``reverify`` unchanged, already verified files verified longest ago."""
+    unchanged = [rel for rel, stamp in stamps.items()
+                 if cache.get(rel, {}).get("sha256") and cache[rel].get("stamp") == stamp]
+    return set(sorted(unchanged, key=lambda rel: (cache[rel].get("verified", 0.0), rel))[:max(reverify, 0)])
+
+
+def _files(data_root: Path, products: dict[str, ProductSpec]) -> list[tuple[str, Path, dt.date | None]]:
+    found = [(name, path, day_from_name(path)) for name in products for path in product_files(data_root, name)]
+    return found + [(TEXTURE, path, _texture_day(path)) for path in _texture_files(data_root)]
+
+
 def sweep(data_root: Path, products: dict[str, ProductSpec], recorded: Recorded | None = None,
           reverify: int = 0, texture: TextureSpec | None = None, now: float | None = None) -> dict[str, Any]:
     """Verify every product file and texture under ``data_root``; a report of counts, failing and
@@ -102,87 +163,44 @@ def sweep(data_root: Path, products: dict[str, ProductSpec], recorded: Recorded 
     """
     data_root = Path(data_root)
     recorded = recorded or Recorded({})
-    now = time.time() if now is None else now
+    verifier = _Verifier(products, recorded, texture, time.time() if now is None else now)
     cache_path = data_root / "ocean" / "reports" / CACHE_NAME
     cache = _load_cache(cache_path)
-    new_cache: dict[str, Any] = {}
-    failing: list[dict[str, Any]] = []
-    counts = {asset: {"files": 0, "failing": 0, "missing": 0} for asset in (*products, TEXTURE)}
-    tally = {"revalidated": 0, "reread": 0, "reused_checks": 0}
-
-    files: list[tuple[str, Path, dt.date | None]] = [
-        (name, path, day_from_name(path)) for name in products for path in product_files(data_root, name)]
-    files += [(TEXTURE, path, _texture_day(path)) for path in _texture_files(data_root)]
-    stamps: dict[Path, list[int]] = {}
-    for _, path, _ in files:
+    files, stamps = [], {}
+    for asset, path, day in _files(data_root, products):
         try:
             st = path.stat()
         except FileNotFoundError:  # removed while we looked: judged below as missing, if recorded
             continue
-        stamps[path] = [st.st_size, st.st_mtime_ns]
-    # the rotation: unchanged files with a verified digest, longest unverified first
-    unchanged = [rel for rel in (str(p.relative_to(data_root)) for p in stamps)
-                 if rel in cache and cache[rel].get("sha256")]
-    unchanged = [rel for rel in unchanged if cache[rel].get("stamp") == stamps[data_root / rel]]
-    due = set(sorted(unchanged, key=lambda rel: (cache[rel].get("verified", 0.0), rel))[:max(reverify, 0)])
-
-    for asset, path, day in files:
-        if path not in stamps:
-            continue
         rel = str(path.relative_to(data_root))
-        partition = day.isoformat() if day else ""
-        entry = dict(cache.get(rel) or {})
-        changed = entry.get("stamp") != stamps[path] or "failed_rules" not in entry or not entry.get("sha256")
-        record = recorded.digests.get((asset, partition))
-        if changed or rel in due or (record and entry.get("sha256") != record):
-            digest = sha256_file(path)
-            tally["reread"] += 1
-            problems: list[str] = []
-            reasons: list[str] = []
-            if record and digest != record:
-                problems.append(CONTENT)
-                reasons.append(f"content differs from the sha256 recorded at materialization "
-                               f"({digest[:12]}... != {record[:12]}...)")
-            elif not record and not changed and entry.get("sha256") and digest != entry["sha256"]:
-                problems.append(CONTENT)
-                reasons.append(f"content changed since it was verified (sha256 {entry['sha256'][:12]}... -> "
-                               f"{digest[:12]}...) while size and mtime stayed the same")
-            if changed or problems:
-                if not problems and record and digest == record and recorded.checks_passed(asset, partition):
-                    rules, why = [], ""  # byte-identical to what the checks passed: reuse their verdict
-                    tally["reused_checks"] += 1
-                else:
-                    rules, why = _rule_problems(path, asset, day, products, texture)
-                    tally["revalidated"] += 1
-                problems += rules
-                reasons += [why] if why else []
-            else:  # a rotation re-read of an unchanged, intact file keeps its rule results
-                problems += entry.get("failed_rules", [])
-                reasons += [entry["reason"]] if entry.get("reason") else []
-            entry = {"stamp": stamps[path], "sha256": digest if CONTENT not in problems else entry.get("sha256"),
-                     "verified": now, "failed_rules": problems, "reason": "; ".join(reasons)}
-        new_cache[rel] = entry
-        c = counts[asset]
-        c["files"] += 1
-        if entry["failed_rules"]:
-            c["failing"] += 1
-            failing.append({"file": rel, "asset": asset, "partition": partition,
-                            "failed_rules": entry["failed_rules"], "reason": entry["reason"]})
+        files.append((asset, path, day, rel))
+        stamps[rel] = [st.st_size, st.st_mtime_ns]
+    due = _due(cache, stamps, reverify)
 
-    on_disk = {(asset, day.isoformat()) for asset, path, day in files if day and path in stamps}
+    new_cache: dict[str, Any] = {}
+    failing: list[dict[str, Any]] = []
+    counts = {asset: {"files": 0, "failing": 0, "missing": 0} for asset in (*products, TEXTURE)}
+    for asset, path, day, rel in files:
+        entry = new_cache[rel] = verifier.verify(asset, path, day, dict(cache.get(rel) or {}), stamps[rel],
+                                                 rel in due)
+        counts[asset]["files"] += 1
+        if entry["failed_rules"]:
+            counts[asset]["failing"] += 1
+            failing.append({"file": rel, "asset": asset, "partition": day.isoformat() if day else "",
+                            "failed_rules": entry["failed_rules"], "reason": entry["reason"]})
+    on_disk = {(asset, day.isoformat()) for asset, _, day, _ in files if day}
     for asset, partition in sorted(set(recorded.digests) - on_disk):
-        path = expected_path(data_root, asset, partition)
-        counts.setdefault(asset, {"files": 0, "failing": 0, "missing": 0})["missing"] += 1  # any asset
-        failing.append({"file": str(path.relative_to(data_root)), "asset": asset, "partition": partition,
-                        "failed_rules": [MISSING],
+        counts.setdefault(asset, {"files": 0, "failing": 0, "missing": 0})["missing"] += 1
+        failing.append({"file": str(expected_path(data_root, asset, partition).relative_to(data_root)),
+                        "asset": asset, "partition": partition, "failed_rules": [MISSING],
                         "reason": f"{asset} {partition} is materialized but its file is missing"})
     atomic_write_text(cache_path, json.dumps(new_cache))
     repair = sorted({(f["asset"], f["partition"]) for f in failing if f["partition"]})
     return {
         "files_checked": sum(c["files"] for c in counts.values()),
-        "files_revalidated": tally["revalidated"],
-        "files_reread": tally["reread"],
-        "checks_reused": tally["reused_checks"],
+        "files_revalidated": verifier.tally["revalidated"],
+        "files_reread": verifier.tally["reread"],
+        "checks_reused": verifier.tally["reused_checks"],
         "files_missing": sum(c["missing"] for c in counts.values()),
         "failing_files": failing,
         "repair": [list(pair) for pair in repair],
