@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import dagster as dg
 
 from ocean_assets.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:  # Dagster is imported when used, so usage errors answer without loading it
+    import dagster as dg
 
 MAIN_JOB_TAG = "ocean_assets/main_job"
 # Domains run in this order: later ones read earlier ones' outputs (reef_health reads acidity).
@@ -33,16 +37,18 @@ def get_instance() -> dg.DagsterInstance:
         if template.exists() and not target.exists():
             target.write_text(template.read_text())
         os.environ["DAGSTER_HOME"] = str(home_path)
+    import dagster as dg
+
     return dg.DagsterInstance.get()
 
 
-def parse_date(value: str | None) -> dt.date | None:
+def parse_date(value: str | None, param_hint: str | None = None) -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=param_hint) from exc
 
 
 def yesterday() -> dt.date:
@@ -62,12 +68,23 @@ def main_jobs(defs: dg.Definitions) -> list[dg.JobDefinition]:
     return sorted(resolved, key=order)
 
 
-def clamp_partition(partitions_def: dg.PartitionsDefinition, day: dt.date) -> tuple[str, bool]:  # noqa: E501
-    """The partition key for ``day``, or the nearest existing one; True when it had to move."""
-    key = day.isoformat()
-    keys = partitions_def.get_partition_keys()
-    if not keys:
-        raise click.ClickException("the job's partitions definition has no partitions yet")
-    if key in keys:
-        return key, False
-    return (keys[-1] if key > keys[-1] else keys[0]), True
+def checked_database_url(url: str | None, variable: str = "DATABASE_URL") -> str | None:
+    """``url`` if SQLAlchemy can parse it (None stays None: the default); a malformed one is a usage
+    error naming ``variable``, with any password masked."""
+    if url is None:
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url).port  # noqa: B018 - the port is parsed lazily
+    except (ArgumentError, ValueError) as exc:
+        from ocean_assets.core.redact import redact_url
+
+        try:
+            shown = redact_url(url)
+        except ValueError:  # e.g. a port that is not a number: mask what sits before "@"
+            shown = re.sub(r"//[^@/]*@", "//***@", url)
+        raise click.UsageError(f"{variable} is not a valid database URL {shown}: {exc}; expected "
+                               "e.g. sqlite:///path/to.db or postgresql://user:password@host:5432/db") from None
+    return url

@@ -24,7 +24,7 @@ def make_store(path: Path, start: str, days: int, grid: str) -> None:
     """Write a synthetic Zarr store with the CONUS404 layout (point OCEAN_ASSETS_CONUS404_ZARR at it)."""
     from ocean_assets.sources.conus404 import FULL_GRID, write_store
 
-    day = parse_date(start)
+    day = parse_date(start, "--start")
     try:
         shape = FULL_GRID if grid == "full" else tuple(int(v) for v in grid.lower().split("x"))
         if len(shape) != 2 or min(shape) < 2:

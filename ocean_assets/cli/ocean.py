@@ -6,32 +6,36 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from ocean_assets.config import ConfigError, load_config
-from ocean_assets.core.ocean.catalogue import validate_product_config
 from ocean_assets.core.ocean.paths import PRODUCTS
-from ocean_assets.core.ocean.products import ProductSpec, load_products
-from ocean_assets.core.ocean.validate import day_from_name, guess_product, validate_file
+
+if TYPE_CHECKING:  # xarray, rich and the rules load when a command runs, not for --help or usage errors
+    from rich.console import Console
+
+    from ocean_assets.core.ocean.products import ProductSpec
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(width=None if sys.stdout.isatty() else 140)
 
 
 def _products(config_file: Path | None) -> dict[str, ProductSpec]:
+    from ocean_assets.core.ocean.products import load_products
+
     if config_file is None:
         return load_products()
     import yaml
 
     try:
-        raw = yaml.safe_load(Path(config_file).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise click.UsageError(f"cannot read config {config_file}: {exc}") from exc
+        with open(config_file) as fh:  # a file object, so YAML errors name the file
+            raw = yaml.safe_load(fh) or {}
+    except OSError as exc:
+        raise click.UsageError(f"cannot read config {config_file}: {exc.strerror or exc}") from None
     return load_products(raw)
 
 
@@ -44,6 +48,8 @@ def _expand(paths: tuple[str, ...]) -> list[Path]:
 
 
 def file_report(path: Path, spec: ProductSpec | None, day: dt.date | None) -> dict:
+    from ocean_assets.core.ocean.validate import validate_file
+
     if spec is None:
         return {"file": str(path), "product": None, "passed": False,
                 "failed": [{"rule": "product", "severity": "ERROR",
@@ -57,7 +63,7 @@ def file_report(path: Path, spec: ProductSpec | None, day: dt.date | None) -> di
 
 
 @click.command("validate")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--product", type=click.Choice(PRODUCTS), help="Product rules to apply (default: from the file name).")
 @click.option("--date", "date_", help="Day the files must cover (default: from the file name, if it has one).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file on stdout.")
@@ -66,12 +72,12 @@ def validate(paths: tuple[str, ...], product: str | None, date_: str | None, as_
              fail_on_warn: bool) -> None:
     """Validate NetCDF files (or folders of them) with the ocean rules.
 
-    Exit 0 when every file passes, 1 when any file fails, 2 on usage errors.
+    Exit 0 when every file passes, 1 when any file fails, 2 on usage errors (a missing path,
+    a bad date, malformed config).
     """
-    try:
-        products = load_products()
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
+    from ocean_assets.core.ocean.validate import day_from_name, guess_product
+
+    products = _products(None)  # ConfigError / malformed YAML: one line, exit 2 (cli._translate)
     day_opt = None
     if date_:
         try:
@@ -99,6 +105,9 @@ def validate(paths: tuple[str, ...], product: str | None, date_: str | None, as_
 
 
 def _print_reports(reports: list[dict]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     console = _console()
     table = Table("file", "product", "result", "reasons")
     for r in reports:
@@ -116,14 +125,17 @@ def _print_reports(reports: list[dict]) -> None:
 @click.option("--mode", type=click.Choice(["demo", "live"]), help="Catalogue to ask (default: OCEAN_ASSETS_MODE).")
 @click.option("--json", "as_json", is_flag=True)
 def validate_config(config_file: Path | None, mode: str | None, as_json: bool) -> None:
-    """Check every configured dataset id against the catalogue: exists, variables, daily cadence."""
+    """Check every configured dataset id against the catalogue: exists, variables, daily cadence.
+
+    Exit 0 when every id passes, 1 when any fails, 2 on usage errors (malformed config).
+    """
+    products = _products(config_file)  # ConfigError / malformed YAML: one line, exit 2
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ocean_assets.core.ocean.catalogue import validate_product_config
     from ocean_assets.settings import get_settings
     from ocean_assets.sources.ocean import catalogue_for
-
-    try:
-        products = _products(config_file)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
     results = []
     for spec in products.values():
         if spec.source != "copernicus":
@@ -155,8 +167,6 @@ def validate_config(config_file: Path | None, mode: str | None, as_json: bool) -
 def update(datasets: str, date_: str | None, start: str | None, end: str | None, dry_run: bool) -> None:
     """Run the daily ocean update through Dagster, in-process (the reference's update script)."""
     from ocean_assets.cli._common import get_instance, load_definitions, parse_date, yesterday
-    from ocean_assets.cli.materialize import QUIET_LOGS, check_rows
-    from ocean_assets.partitions import daily_partitions
 
     chosen = [d.strip() for d in datasets.split(",") if d.strip()]
     unknown = [d for d in chosen if d not in PRODUCTS]
@@ -167,10 +177,17 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
         raise click.UsageError("use either --date or --start/--end")
     if bool(start) != bool(end):
         raise click.UsageError("--start and --end go together")
-    first = parse_date(start) if start else (parse_date(date_) or yesterday())
-    last = parse_date(end) if end else first
+    first = parse_date(start, "--start") if start else (parse_date(date_, "--date") or yesterday())
+    last = parse_date(end, "--end") if end else first
     if last < first:
         raise click.UsageError(f"--end {last} is before --start {first}")
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ocean_assets.cli.materialize import QUIET_LOGS, check_rows
+    from ocean_assets.config import load_config
+    from ocean_assets.partitions import daily_partitions
+
     keys = daily_partitions.get_partition_keys()
     for day in (first, last):
         if day.isoformat() not in keys:

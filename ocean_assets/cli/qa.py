@@ -6,9 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 
 @click.command("qa-report")
@@ -19,16 +16,20 @@ from rich.table import Table
 def qa_report(start: str, end: str, out: Path | None) -> None:
     """Build the QA report (asset x day pass/warn/fail, reasons, trends) from recorded checks."""
     from ocean_assets.cli._common import get_instance, load_definitions, parse_date
-    from ocean_assets.core.io import atomic_write_text
-    from ocean_assets.core.platform.qa_report import build_report, render_html
-    from ocean_assets.defs.platform.history import check_history
-    from ocean_assets.settings import get_settings
 
-    first, last = parse_date(start), parse_date(end)
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if last < first:
         raise click.UsageError(f"--end {last} is before --start {first}")
     if (last - first).days > 3660:
         raise click.UsageError("the range is limited to 10 years")
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ocean_assets.core.io import atomic_write_text
+    from ocean_assets.core.platform.qa_report import build_report, render_html
+    from ocean_assets.defs.platform.history import check_history
+    from ocean_assets.settings import get_settings
     graph = load_definitions().resolve_asset_graph()
     check_keys = sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name))
     assets = sorted({k.asset_key.to_user_string() for k in check_keys})

@@ -21,6 +21,10 @@ def api(host: str, port: int, database_url: str | None) -> None:
     """Serve the read-only reef health API (+ /metrics) over DATABASE_URL (default: the embedded SQLite)."""
     import os
 
+    from ocean_assets.cli._common import checked_database_url
+
+    checked_database_url(database_url, "OCEAN_ASSETS_API_DATABASE_URL (--database-url)")
+    checked_database_url(os.environ.get("DATABASE_URL"))
     import uvicorn
 
     from ocean_assets.api.app import create_app
@@ -57,17 +61,21 @@ def dashboard(api_url: str, port: int) -> None:
 def retention(show_status: bool, archive_days: int | None, archive_dir: Path | None, delete_days: int | None,
               force: bool, today: str | None) -> None:
     """Retention of reef health rows: archive to CSV.gz before deleting; never delete unarchived rows."""
-    from ocean_assets.cli._common import parse_date
-    from ocean_assets.core.reef_health import store
-    from ocean_assets.db import get_engine, migrate
+    import os
+
+    from ocean_assets.cli._common import checked_database_url, parse_date
 
     if not (show_status or archive_days or delete_days):
         raise click.UsageError("choose --status, --archive-days N (with --archive-dir) or --delete-days N")
     if archive_days and archive_dir is None:
         raise click.UsageError("--archive-days needs --archive-dir")
+    day = parse_date(today, "--today") or dt.datetime.now(dt.UTC).date()
+    checked_database_url(os.environ.get("DATABASE_URL"))
+    from ocean_assets.core.reef_health import store
+    from ocean_assets.db import get_engine, migrate
+
     migrate()
     engine = get_engine()
-    day = parse_date(today) or dt.datetime.now(dt.UTC).date()
     if archive_days:
         result = store.archive_older_than(engine, archive_days, archive_dir, day)
         click.echo(f"archived {result['rows']} row(s) older than {result['cutoff']}"
@@ -85,6 +93,11 @@ def retention(show_status: bool, archive_days: int | None, archive_dir: Path | N
 @click.group("db")
 def db() -> None:
     """The project database (DATABASE_URL; default SQLite under the data root)."""
+    import os
+
+    from ocean_assets.cli._common import checked_database_url
+
+    checked_database_url(os.environ.get("DATABASE_URL"))
 
 
 @db.command("upgrade")

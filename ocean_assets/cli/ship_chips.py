@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
-from ocean_assets.config import ConfigError, load_config
 from ocean_assets.core.redact import redact_url
-from ocean_assets.core.ship_chips import health
-from ocean_assets.core.ship_chips import index as idx
-from ocean_assets.core.ship_chips.prune import prune
-from ocean_assets.core.ship_chips.report import manifest
-from ocean_assets.core.ship_chips.settings import ChipConfig
-from ocean_assets.core.ship_chips.stac import build_catalog, now_iso
 from ocean_assets.settings import get_settings
+
+if TYPE_CHECKING:  # pandas, rasterio and pystac load when a command runs
+    from ocean_assets.core.ship_chips.settings import ChipConfig
 
 
 def _settings():
@@ -29,6 +23,9 @@ def _settings():
 
 
 def _chip_config() -> ChipConfig:
+    from ocean_assets.config import ConfigError, load_config
+    from ocean_assets.core.ship_chips.settings import ChipConfig
+
     try:
         return ChipConfig.from_dict(load_config("ship_chips"), _settings().data_root)
     except ConfigError as exc:
@@ -39,6 +36,11 @@ def _chip_config() -> ChipConfig:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def doctor(as_json: bool) -> None:
     """Check config files, environment, storage, database and dependencies (secrets never printed)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ocean_assets.core.ship_chips import health
+
     results = health.doctor(_settings())
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], indent=1))
@@ -56,6 +58,8 @@ def doctor(as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 def vacuum(rm_empty: bool, dry_run: bool) -> None:
     """Compact the project database and remove empty folders under the data root."""
+    from ocean_assets.core.ship_chips import health
+
     settings = _settings()
     if not dry_run:
         try:
@@ -79,6 +83,10 @@ def ship_chips() -> None:
 
 
 def _republish(cfg: ChipConfig, base_url: str | None) -> str:
+    from ocean_assets.core.ship_chips import index as idx
+    from ocean_assets.core.ship_chips.report import manifest
+    from ocean_assets.core.ship_chips.stac import build_catalog, now_iso
+
     index = idx.read_index(cfg.dataset_root)
     catalog = build_catalog(index, cfg.dataset_root, base_url)
     from ocean_assets.core.io import atomic_write_text
@@ -94,6 +102,10 @@ def _republish(cfg: ChipConfig, base_url: str | None) -> str:
 @click.option("--dist-tol-m", type=float, default=None, help="Default: match.dist_tol_m.")
 def prune_cmd(time_tol_min: float | None, dist_tol_m: float | None) -> None:
     """Remove chips whose vessel does not match AIS within the tolerances (files, index, STAC, manifest)."""
+    import pandas as pd
+
+    from ocean_assets.core.ship_chips.prune import prune
+
     cfg = _chip_config()
     match = cfg.section("match")
     files = sorted((cfg.dataset_root / "ais").glob("*/*.parquet"))

@@ -7,6 +7,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import time
 import uuid
@@ -18,8 +19,102 @@ from ocean_assets.core.retry import PermanentError
 CHUNK = 1 << 20
 
 
-class DiskFullError(PermanentError, OSError):
-    """No space left while writing a file: the final path was not touched; retrying will not help."""
+class DiskFullError(PermanentError):
+    """No space left while writing a file: the final path was not touched; retrying will not help.
+
+    Not an ``OSError`` on purpose: handlers of "this file is unreadable" (``except OSError``) must
+    not swallow it as a per-item failure; it ends the step (``fail_permanently``)."""
+
+    errno = errno.ENOSPC
+
+    def __init__(self, path: Path, free_bytes: int) -> None:
+        self.path, self.free_bytes = path, free_bytes
+        super().__init__(f"disk full writing {path}: {free_bytes} bytes free (nothing was written "
+                         "there; a previous file is intact)")
+
+
+# Fewer free bytes than this on the target's file system after a failed write: it is full.
+FULL_BELOW_BYTES = 1 << 20
+_SLACK = 64 << 10  # page and block rounding of the bytes a writer got onto the disk
+# How libraries say "disk full" when they keep the words but drop the errno (HDF5 spells it out).
+_FULL_TEXT = re.compile(r"no space left on device|errno = 28\b|disk quota exceeded", re.IGNORECASE)
+
+
+def free_bytes(directory: str | os.PathLike[str]) -> int:
+    """Bytes an unprivileged writer may still use on the file system holding ``directory``."""
+    return shutil.disk_usage(directory).free
+
+
+def _says_disk_full(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    chain: BaseException | None = exc
+    while chain is not None and id(chain) not in seen:  # the errno chain (cause and context)
+        seen.add(id(chain))
+        if getattr(chain, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or _FULL_TEXT.search(str(chain)):
+            return True
+        chain = chain.__cause__ or chain.__context__
+    return False
+
+
+def _bytes_written() -> int | None:
+    """Bytes this process has passed to write(2) and friends (Linux ``/proc/self/io`` wchar)."""
+    try:
+        with open("/proc/self/io") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("wchar:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+
+
+class ReadOnlyError(PermanentError):
+    """The target's file system is mounted read-only or the directory is not writable."""
+
+    def __init__(self, path: Path, directory: Path) -> None:
+        self.path = path
+        super().__init__(f"cannot write {path}: {directory} is read-only (read-only file system or "
+                         "no write permission)")
+
+
+def _existing(directory: Path) -> Path:
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    return directory
+
+
+def _read_only(directory: Path) -> bool:
+    try:
+        return bool(os.statvfs(directory).f_flag & os.ST_RDONLY) or not os.access(directory, os.W_OK)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def writing(target: str | os.PathLike[str]) -> Iterator[None]:
+    """Whatever a writer raises when ``target``'s file system is full (``PermissionError``, "HDF
+    error", GDAL write errors, ...) becomes one ``DiskFullError`` naming the path and the free bytes;
+    a write refused by a read-only file system becomes one ``ReadOnlyError``. Judged while partial
+    output still exists: put cleanup outside this block (removing a partial file frees space again).
+    ``atomic_path`` applies it to every file; use it directly only for other writes (directories).
+
+    Full means: an ENOSPC/EDQUOT errno or "No space left on device" in the error chain, less than
+    ``FULL_BELOW_BYTES`` free, or the block wrote at least the bytes that were free when it began
+    (a library that removed its partial output and raised a generic error: GDAL's CreateCopy).
+    """
+    target = Path(target)
+    free_at_start, written_at_start = free_bytes(_existing(target.parent)), _bytes_written()
+    try:
+        yield
+    except PermanentError:
+        raise
+    except Exception as exc:
+        directory = _existing(target.parent)
+        free, written = free_bytes(directory), _bytes_written()
+        used_up = (written is not None and written_at_start is not None
+                   and written - written_at_start + _SLACK >= free_at_start)
+        if free < FULL_BELOW_BYTES or used_up or _says_disk_full(exc):
+            raise DiskFullError(target, free) from exc
+        if _read_only(directory):
+            raise ReadOnlyError(target, directory) from exc
+        raise
 
 
 @contextlib.contextmanager
@@ -27,23 +122,20 @@ def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``final``; rename it into place only if the block succeeds.
 
     A crash or exception never leaves a half-written file at ``final``; the previous file (if any)
-    stays intact until the rename, which is atomic on POSIX file systems.
+    stays intact until the rename, which is atomic on POSIX file systems. A full or read-only file
+    system ends in one ``DiskFullError`` / ``ReadOnlyError`` (``writing``), whichever writer was used.
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        yield tmp
-        if not tmp.exists():
-            raise FileNotFoundError(f"nothing was written to the temporary file for {final}")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-    except OSError as exc:
-        if exc.errno != errno.ENOSPC:
-            raise
-        raise DiskFullError(errno.ENOSPC, f"No space left on device while writing {final}; nothing was "
-                            "written there (a previous file is intact). Free space and re-run.") from exc
+        with writing(final):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            yield tmp
+            if not tmp.exists():
+                raise FileNotFoundError(f"nothing was written to the temporary file for {final}")
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -42,7 +42,7 @@ from dagster._core.definitions.data_version import (
 from dagster._core.definitions.source_asset import SYSTEM_METADATA_KEY_SOURCE_ASSET_OBSERVATION
 from dagster._core.errors import DagsterExecutionInterruptedError
 
-from ocean_assets.core.io import sha256_file
+from ocean_assets.core.io import DiskFullError, ReadOnlyError, sha256_file
 from ocean_assets.core.retry import PermanentError
 from ocean_assets.dagster_support.common import REMOTE_RETRY, run_partition_keys
 from ocean_assets.dagster_support.continuation import skip_days
@@ -180,6 +180,11 @@ def run_days(context: dg.AssetExecutionContext, fn: Callable[..., DayOutput], re
             transient |= not _is_permanent(exc, permanent)
             context.log.error(f"[{i}/{len(calls)}] {asset_key.to_user_string()} {key}: FAILED: "
                               f"{_reason(exc)}")
+            if isinstance(exc, (DiskFullError, ReadOnlyError)):  # every later day would fail the same way
+                for later, _ in calls[i:]:
+                    for k in later:
+                        failed[k or "unpartitioned"] = f"not attempted: {_reason(exc)}"
+                break
             continue
         meta, version = day_metadata(out, data_root)
         for k in covered:

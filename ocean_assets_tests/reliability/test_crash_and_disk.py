@@ -21,6 +21,7 @@ from ocean_assets.core.ocean.corruption import sweep
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import product_files, product_path
 from ocean_assets.core.ocean.validate import validate_file
+from ocean_assets.core.retry import PermanentError
 from ocean_assets.sources.ocean.demo import demo_dataset
 from ocean_assets_tests.reliability.conftest import DAY
 
@@ -173,7 +174,7 @@ def test_disk_full_gives_a_clear_error_and_keeps_the_previous_file(defs, instanc
     for event in failures:
         message = event.event_specific_data.error.message
         path = product_path(data_root, event.step_key, DAY)
-        assert f"No space left on device while writing {path}" in message and "previous file is intact" in message
+        assert f"disk full writing {path}: " in message and "previous file is intact" in message
     for product, sha in before.items():
         path = product_path(data_root, product, DAY)
         assert sha256_file(path) == sha
@@ -185,9 +186,9 @@ def test_disk_full_in_write_product_raises_enospc_and_cleans_up(tmp_path, monkey
     spec = defs_spec("acidity")
     final = tmp_path / "out" / "acidity_20240305.nc"
     monkeypatch.setattr(xr.Dataset, "to_netcdf", _disk_full_after(1 << 16))
-    with pytest.raises(DiskFullError, match="No space left on device while writing") as info:
+    with pytest.raises(DiskFullError, match="disk full writing") as info:
         write_product(demo_dataset(spec, DAY), final, spec, source="test")
-    assert info.value.errno == errno.ENOSPC and isinstance(info.value, OSError)
+    assert info.value.errno == errno.ENOSPC and isinstance(info.value, PermanentError)
     assert list(final.parent.iterdir()) == []
 
 

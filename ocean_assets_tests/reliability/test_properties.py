@@ -225,10 +225,14 @@ def test_validate_command_on_garbage_prints_no_traceback(tmp_path):
 
     garbage = tmp_path / "sst_20240305.nc"
     garbage.write_bytes(NETCDF_MAGIC[0] + bytes(range(256)) * 8)
-    missing = tmp_path / "acidity_20240305.nc"
-    proc = subprocess.run([sys.executable, "-m", "ocean_assets", "validate", "--json", str(garbage), str(missing)],
+    proc = subprocess.run([sys.executable, "-m", "ocean_assets", "validate", "--json", str(garbage)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr + proc.stdout, proc.stderr
     reports = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [r["failed"][0]["rule"] for r in reports] == ["integrity", "integrity"]
-    assert "does not exist" in reports[1]["failed"][0]["message"]
+    assert [r["failed"][0]["rule"] for r in reports] == ["integrity"]
+    # a path that does not exist is a usage error (exit 2, one line), not a defect of a file
+    missing = tmp_path / "acidity_20240305.nc"
+    proc = subprocess.run([sys.executable, "-m", "ocean_assets", "validate", "--json", str(garbage), str(missing)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "does not exist" in proc.stderr

@@ -1,6 +1,8 @@
 """Recovery bookkeeping (the reference's recovery_manager): which failed partitions get another
 materialization, with a bounded budget per (asset, partition), a cap on runs per tick (the rest
-wait in the cursor) and a bounded cursor (the oldest partitions' bookkeeping is dropped first)."""
+wait in the cursor) and a bounded cursor (the oldest partitions' bookkeeping is dropped first).
+Failed partitions are those whose integrity check or run failed, and those the corruption sweep
+found missing, altered or broken."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ class RecoveryState:
     attempts: dict[str, int] = field(default_factory=dict)   # "asset|partition" -> re-runs requested
     exhausted: list[str] = field(default_factory=list)       # partitions out of budget
     pending: list[str] = field(default_factory=list)         # within budget, deferred by the per-tick cap
+    report_storage_id: int = 0         # newest corruption-sweep report already looked at
 
     @classmethod
     def from_cursor(cls, cursor: str | None) -> RecoveryState:
@@ -25,12 +28,13 @@ class RecoveryState:
         raw = json.loads(cursor)
         return cls(int(raw.get("check_storage_id", 0)), float(raw.get("runs_updated_after", 0.0)),
                    {k: int(v) for k, v in raw.get("attempts", {}).items()}, list(raw.get("exhausted", [])),
-                   list(raw.get("pending", [])))
+                   list(raw.get("pending", [])), int(raw.get("report_storage_id", 0)))
 
     def to_cursor(self) -> str:
         return json.dumps({"check_storage_id": self.check_storage_id,
                            "runs_updated_after": self.runs_updated_after,
-                           "attempts": self.attempts, "exhausted": self.exhausted, "pending": self.pending},
+                           "attempts": self.attempts, "exhausted": self.exhausted, "pending": self.pending,
+                           "report_storage_id": self.report_storage_id},
                           sort_keys=True)
 
     def prune(self, max_tracked: int) -> int:
@@ -81,3 +85,12 @@ def plan_recovery(failed: set[tuple[str, str]], state: RecoveryState, budget: in
         state.attempts[key] = used + 1
         requests.append(RecoveryRequest(asset, partition, used + 1))
     return requests, out_of_budget
+
+
+def by_partition(requests: list[RecoveryRequest]) -> dict[str, list[RecoveryRequest]]:
+    """Requests grouped per partition, so one run re-materializes a day's product and its texture
+    in dependency order."""
+    groups: dict[str, list[RecoveryRequest]] = {}
+    for request in requests:
+        groups.setdefault(request.partition, []).append(request)
+    return groups

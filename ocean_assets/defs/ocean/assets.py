@@ -9,13 +9,13 @@ import tempfile
 
 import dagster as dg
 
-from ocean_assets.core.io import atomic_write_text
-from ocean_assets.core.ocean.corruption import sweep
+from ocean_assets.core.io import atomic_write_text, writing
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import PRODUCTS, product_path, report_path, texture_path
 from ocean_assets.core.ocean.texture import png_bytes, render_texture, write_texture
 from ocean_assets.core.retry import call_with_retry
 from ocean_assets.dagster_support import Day, DayFailure, DayOutput, daily_asset
+from ocean_assets.defs.ocean.records import ocean_sweep
 from ocean_assets.defs.ocean.resources import OceanResource
 
 GROUP = "ocean"
@@ -35,7 +35,8 @@ def fetch_product(name: str, day: Day, ocean: OceanResource) -> DayOutput:
     spec = ocean.product(name)
     source = ocean.source(spec)
     root = ocean.data_root()
-    (root / ".tmp").mkdir(parents=True, exist_ok=True)
+    with writing(root / ".tmp"):  # a read-only or full data root: one permanent error, no retry
+        (root / ".tmp").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root / ".tmp") as workdir:
         ds = call_with_retry(lambda: source.fetch(spec, day.date, workdir), ocean.backoff(),
                              retry_on=(OSError, TimeoutError, ConnectionError))
@@ -94,8 +95,8 @@ def _markdown_table(rows: list[dict]) -> str:
 def ocean_corruption_report(day: Day, ocean: OceanResource) -> DayOutput:
     """One sweep per run (it covers the whole archive), written as the report of every day of the run."""
     root = ocean.data_root()
-    if "report" not in day.shared:
-        day.shared["report"] = sweep(root, ocean.products())
+    if "report" not in day.shared:  # content vs the recorded sha256, missing files of materialized days
+        day.shared["report"] = ocean_sweep(day.context.instance, ocean)
     report = day.shared["report"]
     text = json.dumps(report, indent=2, sort_keys=True)
     path = report_path(root, day.date)
@@ -107,6 +108,7 @@ def ocean_corruption_report(day: Day, ocean: OceanResource) -> DayOutput:
         files=[path],
         metadata={"files_checked": report["files_checked"], "files_failing": len(bad),
                   "files_revalidated": report["files_revalidated"],
+                  "files_missing": report["files_missing"], "to_repair": len(report["repair"]),
                   "by_product": dg.MetadataValue.json(report["by_product"])},
         version=hashlib.sha256(text.encode()).hexdigest(),
         preview=_markdown_table(rows))

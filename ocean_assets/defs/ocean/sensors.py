@@ -3,18 +3,21 @@ automation for the assets downstream of the downloads."""
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from ocean_assets.core.ocean import validate as rules
 from ocean_assets.core.ocean.paths import PRODUCTS
-from ocean_assets.core.ocean.recovery import RecoveryState, plan_recovery
+from ocean_assets.core.ocean.recovery import RecoveryState, by_partition, plan_recovery
 from ocean_assets.defs.ocean.jobs import ocean_products
+from ocean_assets.defs.ocean.records import SWEPT
 from ocean_assets.defs.ocean.resources import OceanResource
 from ocean_assets.partitions import daily_partitions
 
 RECOVERY_TAG = "ocean_assets/recovery_attempt"
+REPORT = dg.AssetKey("ocean_corruption_report")
 
 
 @dg.sensor(
@@ -98,13 +101,42 @@ def _failed_runs(instance: dg.DagsterInstance, after: float) -> tuple[set[tuple[
     return failed, newest
 
 
+def _sweep_findings(instance: dg.DagsterInstance, after_storage_id: int) -> tuple[set[tuple[str, str]], int]:
+    """What the newest corruption-sweep report (if new since the cursor) asks to repair: files of
+    materialized partitions found missing, altered or broken. Pairs materialized again after that
+    report are left out (already repaired). One indexed query when no new report exists."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=REPORT, after_storage_id=after_storage_id or None),
+        limit=1, ascending=False).records
+    if not records:
+        return set(), after_storage_id
+    record = records[0]
+    report = (record.asset_materialization.metadata if record.asset_materialization else {}).get("report")
+    try:
+        repair = json.loads(Path(str(getattr(report, "value", ""))).read_text()).get("repair", [])
+    except (OSError, ValueError, AttributeError):
+        return set(), record.storage_id
+    wanted: dict[str, set[str]] = {}
+    for item in repair:
+        if (isinstance(item, list) and len(item) == 2 and item[0] in SWEPT
+                and daily_partitions.has_partition_key(str(item[1]))):
+            wanted.setdefault(item[0], set()).add(str(item[1]))
+    found = set()
+    for asset, partitions in wanted.items():
+        since = instance.event_log_storage.get_latest_storage_id_by_partition(
+            dg.AssetKey(asset), dg.DagsterEventType.ASSET_MATERIALIZATION, partitions=partitions)
+        found |= {(asset, p) for p in partitions if since.get(p, 0) < record.storage_id}
+    return found, record.storage_id
+
+
 @dg.sensor(
     minimum_interval_seconds=10 * 60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    asset_selection=dg.AssetSelection.assets(*PRODUCTS),
-    description="Re-materializes partitions whose integrity check or run failed, at most "
-                "`recovery_budget` times each, newest first, at most `recovery_max_runs_per_tick` runs per "
-                "tick (the rest wait in the cursor); attempts are kept in the cursor and as run tags.",
+    asset_selection=dg.AssetSelection.assets(*SWEPT),
+    description="Re-materializes partitions whose integrity check or run failed, or whose file the "
+                "corruption sweep found missing, altered or broken, at most `recovery_budget` times each, "
+                "newest first, at most `recovery_max_runs_per_tick` per tick (the rest wait in the cursor); "
+                "attempts are kept in the cursor and as run tags. One run per day.",
 )
 def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResource):
     state = RecoveryState.from_cursor(context.cursor)
@@ -112,7 +144,10 @@ def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResou
     budget = int(automation.get("recovery_budget", 3))
     failed_checks, state.check_storage_id = _failed_integrity(context.instance, state.check_storage_id)
     failed_runs, state.runs_updated_after = _failed_runs(context.instance, state.runs_updated_after)
-    requests, exhausted = plan_recovery(failed_checks | failed_runs, state, budget,
+    swept, state.report_storage_id = _sweep_findings(context.instance, state.report_storage_id)
+    if swept:
+        context.log.info(f"corruption sweep: {len(swept)} file(s) missing, altered or broken")
+    requests, exhausted = plan_recovery(failed_checks | failed_runs | swept, state, budget,
                                         max_requests=int(automation.get("recovery_max_runs_per_tick", 20)))
     if dropped := state.prune(int(automation.get("recovery_max_tracked", 5000))):
         context.log.info(f"recovery cursor: forgot the bookkeeping of the {dropped} oldest partition(s)")
@@ -121,9 +156,10 @@ def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResou
     for asset, partition in exhausted:
         context.log.warning(f"{asset} {partition}: recovery budget of {budget} used up; not retried")
     run_requests = [
-        dg.RunRequest(run_key=r.run_key, partition_key=r.partition, asset_selection=[dg.AssetKey(r.asset)],
-                      tags={RECOVERY_TAG: str(r.attempt), "ocean_assets/recovery_budget": str(budget)})
-        for r in requests
+        dg.RunRequest(run_key=";".join(r.run_key for r in day), partition_key=partition,
+                      asset_selection=[dg.AssetKey(r.asset) for r in day],
+                      tags={RECOVERY_TAG: str(max(r.attempt for r in day)), "ocean_assets/recovery_budget": str(budget)})
+        for partition, day in by_partition(requests).items()
     ]
     if not run_requests:
         reason = "nothing to recover"
