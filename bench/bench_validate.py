@@ -4,7 +4,10 @@ fully loading each file with xarray, with injected defects that must all still b
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import subprocess
+import sys
 
 import numpy as np
 import xarray as xr
@@ -16,12 +19,71 @@ from ocean_assets.core.ocean.products import load_products
 from ocean_assets.core.ocean.validate import validate_file
 from ocean_assets.sources.ocean.demo import demo_dataset
 
+REAL_RESOLUTION = {"sst": 0.05, "acidity": 0.25, "currents": 1 / 12, "microplastics": 0.25}
+
+
+def _measure(job: str, path: str, product: str, day: str, resolution: float) -> tuple[float, float, float]:
+    """Seconds, peak traced allocations (MB: numpy arrays included) and peak RSS (MB, whole process) of
+    one job in a fresh process: a plain xarray load, or the rules."""
+    code = (
+        "import resource, sys, time, tracemalloc, datetime as dt\n"
+        "import xarray as xr\n"
+        "from bench.bench_validate import _spec\n"
+        "from ocean_assets.core.ocean.validate import validate_file\n"
+        "job, path, product, day, res = sys.argv[1:]\n"
+        "spec = _spec(product, float(res))\n"
+        "tracemalloc.start()\n"
+        "t = time.perf_counter()\n"
+        "if job == 'load':\n"
+        "    with xr.open_dataset(path) as ds: ds.load()\n"
+        "else:\n"
+        "    validate_file(__import__('pathlib').Path(path), spec, dt.date.fromisoformat(day))\n"
+        "seconds = time.perf_counter() - t\n"
+        "print(seconds, tracemalloc.get_traced_memory()[1] / 1e6, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n")
+    out = subprocess.run([sys.executable, "-c", code, job, path, product, day, str(resolution)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def _spec(product: str, resolution: float):  # noqa: ANN202 - a ProductSpec at another grid step
+    spec = load_products()[product]
+    return dataclasses.replace(spec, demo_resolution=resolution)
+
+
+def real_grid(product: str, repeats: int) -> None:
+    """One day at the product's real grid step (OSTIA 0.05 deg: ~3400 x 7200 over its region): time
+    and peak memory of validating it vs a plain xarray load of the same file, each in a fresh process."""
+    res = REAL_RESOLUTION[product]
+    spec = _spec(product, res)
+    day = dt.date(2023, 1, 1)
+    with scratch_env() as root:
+        path = write_product(demo_dataset(spec, day), product_path(root / "data", product, day), spec, "bench")
+        ds = xr.open_dataset(path)
+        grid = "x".join(str(ds.sizes[d]) for d in (spec.lat, spec.lon))
+        ds.close()
+        rows = [("method", "grid", "seconds (best)", "peak allocated MB", "peak RSS MB")]
+        results = {}
+        for job, label in (("load", "xarray full load (baseline)"), ("validate", "ocean-assets validate rules")):
+            runs = [_measure(job, str(path), product, day.isoformat(), res) for _ in range(repeats)]
+            results[job] = (min(r[0] for r in runs), max(r[1] for r in runs), max(r[2] for r in runs))
+            rows.append((label, grid, f"{results[job][0]:.2f}", f"{results[job][1]:.0f}", f"{results[job][2]:.0f}"))
+        print(table(rows))
+        print(f"{product} at {res} deg ({path.stat().st_size / 1e6:.0f} MB file): validate "
+              f"{results['validate'][0] / results['load'][0]:.2f}x the time and "
+              f"{results['validate'][1] / max(results['load'][1], 1):.2f}x the peak memory of a plain load")
+
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench validate")
     parser.add_argument("--files", type=int, default=365)
     parser.add_argument("--product", default="acidity")
+    parser.add_argument("--grid", choices=["demo", "real"], default="demo",
+                        help="real: one day at the product's real grid step (sst: OSTIA 0.05 deg)")
+    parser.add_argument("--repeats", type=int, default=3, help="--grid real: fresh-process repeats")
     args = parser.parse_args(argv)
+    if args.grid == "real":
+        real_grid(args.product, args.repeats)
+        return
     spec = load_products()[args.product]
     var = spec.variable_names[0]
     with scratch_env() as root:
