@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export OCEAN_ASSETS_DATA_ROOT ?= $(CURDIR)/data
 
+TEST_WORKERS ?= 2
+
 .PHONY: install demo test lint bench ui clean audit
 
 $(BIN)/.installed: pyproject.toml
@@ -27,7 +29,7 @@ lint: install
 	$(BIN)/ruff check ocean_assets ocean_assets_tests bench
 
 test: install lint
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # pip-audit over the pinned dependencies; fails soft (clear message, exit 0) when no vulnerability
 # database is reachable. AUDIT_STRICT=1 makes that an error (exit 2). See docs/reliability.md.

@@ -78,7 +78,7 @@ def raw_zone_definitions() -> dg.Definitions:
 
     return dg.Definitions(
         assets=[assets.raw_funding_files, assets.validated_funding_files],
-        asset_checks=[checks.validated_funding_checks], jobs=[jobs.raw_zone_daily],
+        asset_checks=[checks.validated_funding_checks, *jobs.raw_zone_freshness], jobs=[jobs.raw_zone_daily],
         sensors=[sensors.raw_zone_new_files],
         resources={resources.RESOURCE_KEY: resources.RawZoneResource()})
 

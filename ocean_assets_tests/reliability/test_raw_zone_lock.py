@@ -195,12 +195,9 @@ def test_run_monitoring_marks_a_run_whose_process_died_as_failed(zones, tmp_path
             list(run_monitoring.execute_run_monitoring_iteration(context, logging.getLogger("t")))
         return instance.get_run_by_id(run.run_id).status
 
-    # The default run launcher cannot check a worker's health: a dead in-process run is found by
-    # the runtime limit only (which is why the raw zone relies on its lock, not on run status).
-    assert not instance.run_launcher.supports_check_run_worker_health
-    assert iterate() == dg.DagsterRunStatus.STARTED
-    later = run_monitoring.get_current_timestamp() + instance.run_monitoring_max_runtime_seconds + 1
-    monkeypatch.setattr(run_monitoring, "get_current_timestamp", lambda: later)
+    # MonitoredRunLauncher checks the worker's health (its pid and host): the first monitoring pass
+    # fails the dead run, without waiting for the runtime limit.
+    assert instance.run_launcher.supports_check_run_worker_health
     assert iterate() == dg.DagsterRunStatus.FAILURE
     # what an operator sees of the dead holder, and clears
     assert "died without releasing it" in invoke("lock").output

@@ -43,7 +43,7 @@ def dagster_dev(tmp_path: Path, data_root: Path):
     _require_chromium()
     home = Path(os.environ["DAGSTER_HOME"])
     # the daemon runs with the UI; queue its sensor runs instead of launching them during the test
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n"
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\nconcurrency:\n  runs:\n"
                                        "    max_concurrent_runs: 0\n")
     result = subprocess.run([sys.executable, "-m", "ocean_assets", "materialize", "--domain", "ocean",
                              "--date", DAY], capture_output=True, text=True, timeout=300)

@@ -9,7 +9,7 @@ import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from ocean_assets.core.ocean import validate as rules
-from ocean_assets.core.ocean.paths import PRODUCTS
+from ocean_assets.core.ocean.paths import PRODUCTS, report_path
 from ocean_assets.core.ocean.recovery import RecoveryState, by_partition, plan_recovery
 from ocean_assets.defs.ocean.jobs import ocean_products
 from ocean_assets.defs.ocean.records import SWEPT
@@ -101,7 +101,8 @@ def _failed_runs(instance: dg.DagsterInstance, after: float) -> tuple[set[tuple[
     return failed, newest
 
 
-def _sweep_findings(instance: dg.DagsterInstance, after_storage_id: int) -> tuple[set[tuple[str, str]], int]:
+def _sweep_findings(instance: dg.DagsterInstance, after_storage_id: int,
+                    data_root: Path) -> tuple[set[tuple[str, str]], int]:
     """What the newest corruption-sweep report (if new since the cursor) asks to repair: files of
     materialized partitions found missing, altered or broken. Pairs materialized again after that
     report are left out (already repaired). One indexed query when no new report exists."""
@@ -111,9 +112,8 @@ def _sweep_findings(instance: dg.DagsterInstance, after_storage_id: int) -> tupl
     if not records:
         return set(), after_storage_id
     record = records[0]
-    report = (record.asset_materialization.metadata if record.asset_materialization else {}).get("report")
-    try:
-        repair = json.loads(Path(str(getattr(report, "value", ""))).read_text()).get("repair", [])
+    try:  # the report file of the day the sweep was recorded for
+        repair = json.loads(report_path(data_root, str(record.partition_key)).read_text()).get("repair", [])
     except (OSError, ValueError, AttributeError):
         return set(), record.storage_id
     wanted: dict[str, set[str]] = {}
@@ -144,7 +144,8 @@ def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResou
     budget = int(automation.get("recovery_budget", 3))
     failed_checks, state.check_storage_id = _failed_integrity(context.instance, state.check_storage_id)
     failed_runs, state.runs_updated_after = _failed_runs(context.instance, state.runs_updated_after)
-    swept, state.report_storage_id = _sweep_findings(context.instance, state.report_storage_id)
+    swept, state.report_storage_id = _sweep_findings(context.instance, state.report_storage_id,
+                                                        ocean.data_root())
     if swept:
         context.log.info(f"corruption sweep: {len(swept)} file(s) missing, altered or broken")
     requests, exhausted = plan_recovery(failed_checks | failed_runs | swept, state, budget,
