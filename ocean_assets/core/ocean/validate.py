@@ -238,7 +238,7 @@ def judge_values(spec: ProductSpec, counts: dict[str, ValueCounts], fast: int,
         elif c.low + c.high:
             warnings_.append(f"{var.name}: {c.low + c.high} of {c.finite} values outside {var.min}..{var.max} "
                              f"{extremes}")
-    if fast:
+    if fast and spec.speed:
         warnings_.append(f"{fast} cells with current speed >= {spec.speed['max']} m/s")
     if errors:
         return fail(VALUES, "; ".join(errors + warnings_), severity="ERROR", stats=stats)
