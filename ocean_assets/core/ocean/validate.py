@@ -24,10 +24,9 @@ TIME = "time"
 UNITS = "units"
 VALUES = "values"
 NAN_FRACTION = "nan_fraction"
+# VALUES and NAN_FRACTION are soft: a failure is a WARN unless said otherwise (an all-NaN field,
+# physically impossible values or a whole field outside its plausible range are ERRORs).
 RULES = (INTEGRITY, SCHEMA, COORDINATES, TIME, UNITS, VALUES, NAN_FRACTION)
-# Soft rules: a failure is a WARN unless said otherwise (an all-NaN field, physically impossible
-# values or a whole field outside its plausible range are ERRORs).
-SOFT_RULES = (VALUES, NAN_FRACTION)
 
 NETCDF_MAGIC = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")
 LAT_UNITS = ("degrees_north", "degree_north", "degrees_N", "degree_N", "degreesN")

@@ -20,8 +20,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 MAX_PROBLEMS = 50  # a reason file lists at most this many problems (plus the total count)
-CSV_COLUMNS = ("id", "source", "funder", "program", "title", "recipient_name", "recipient_country",
-               "amount", "currency", "award_date", "start_date", "end_date")
 
 
 @dataclass(frozen=True)
