@@ -284,13 +284,13 @@ class DailyAccumulator:
 
     def _earth_relative(self, arrays: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
         rot = self.rotation
-        if rot is None or not rot.earth_relative:
+        if rot is None or rot.cosalpha is None or rot.sinalpha is None:  # not earth_relative
             return arrays
         out = dict(arrays)
         for x, y in self.wind_pairs:
             if x in out and y in out:
                 u, v = rotate_to_earth(out[x].astype(np.float64), out[y].astype(np.float64),
-                                       rot.cosalpha, rot.sinalpha)  # type: ignore[arg-type]
+                                       rot.cosalpha, rot.sinalpha)
                 out[x], out[y] = u.astype(np.float32), v.astype(np.float32)
         return out
 
