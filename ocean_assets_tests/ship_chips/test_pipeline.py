@@ -10,11 +10,11 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips import layout, retry_store
 from ocean_assets.defs.ship_chips.jobs import ship_chips_retry_sensor
 from ocean_assets.defs.ship_chips.resources import ShipChipsResource
+from ocean_assets.location import load_definitions
 
 DAY = "2026-04-10"
 
