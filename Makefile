@@ -7,7 +7,7 @@ export OCEAN_ASSETS_DATA_ROOT ?= $(CURDIR)/data
 
 TEST_WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck bench ui clean audit
+.PHONY: install demo test lint bench ui clean audit
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 lint: install
 	$(BIN)/ruff check ocean_assets ocean_assets_tests bench
 
+.PHONY: typecheck
 typecheck: install
 	$(BIN)/mypy ocean_assets/core ocean_assets/sources
 
