@@ -28,7 +28,11 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 lint: install
 	$(BIN)/ruff check ocean_assets ocean_assets_tests bench
 
-test: install lint
+.PHONY: typecheck
+typecheck: install
+	$(BIN)/mypy ocean_assets/core ocean_assets/sources
+
+test: install lint typecheck
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # pip-audit over the pinned dependencies; fails soft (clear message, exit 0) when no vulnerability

@@ -67,7 +67,7 @@ def count_events(instance: dg.DagsterInstance, run_id: str) -> Counter[str]:
 
 
 def dagster_run(keys: list[str]) -> Counter[str]:
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     job = load_definitions().resolve_job_def("ocean_daily")
     with dg.DagsterInstance.get() as instance:

@@ -122,7 +122,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--profile", action="store_true", help="profile the steady recovery tick")
     args = parser.parse_args(argv)
 
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     defs = load_definitions()
     start = dt.date.fromisoformat(DAILY_START)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_celery import celery_executor
 
-from ocean_assets.cli._common import MAIN_JOB_TAG, load_definitions, main_jobs
+from ocean_assets.location import MAIN_JOB_TAG, load_definitions, main_jobs
 
 CELERY_SUFFIX = "_celery"
 

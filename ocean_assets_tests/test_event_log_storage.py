@@ -17,13 +17,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.dagster_support.storage import PooledSqliteEventLogStorage
+from ocean_assets.location import load_definitions
 from ocean_assets.settings import PROJECT_ROOT
 
 RUN = textwrap.dedent("""
     import sys, dagster as dg
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
     first, last = sys.argv[1], sys.argv[2]
     job = load_definitions().resolve_job_def("ocean_daily")
     with dg.DagsterInstance.get() as instance:

@@ -10,8 +10,8 @@ import dagster as dg
 from dagster._core.definitions.assets.job.asset_job import IMPLICIT_ASSET_JOB_NAME
 from dagster._core.test_utils import freeze_time
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.dagster_support.freshness import FRESHNESS_CHECK, FRESHNESS_TAG
+from ocean_assets.location import load_definitions
 
 SST = dg.AssetKey("sst")
 NOW = dt.datetime(2024, 3, 10, 10, 0, tzinfo=dt.UTC)  # after the 09:00 deadline: 2024-03-09 is due

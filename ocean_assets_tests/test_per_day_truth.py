@@ -17,7 +17,6 @@ import dagster as dg
 import pytest
 from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.ocean.paths import product_path, texture_path
 from ocean_assets.core.retry import PermanentError
@@ -29,6 +28,7 @@ from ocean_assets.dagster_support.continuation import (
     read_run,
     run_follow_ups_in_process,
 )
+from ocean_assets.location import load_definitions
 from ocean_assets.partitions import daily_partitions
 from ocean_assets.settings import PROJECT_ROOT
 from ocean_assets_tests.pg import temporary_database

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from ocean_assets.cli._common import load_definitions
+from ocean_assets.location import load_definitions
 from ocean_assets.settings import PROJECT_ROOT
 from ocean_assets_tests.pg import temporary_database
 

@@ -1,4 +1,5 @@
-"""Helpers shared by the command modules: loading definitions, the instance, dates."""
+"""Helpers shared by the command modules: the instance, dates, database URLs (the code location
+itself: ``ocean_assets.location``)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,6 @@ from ocean_assets.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:  # Dagster is imported when used, so usage errors answer without loading it
     import dagster as dg
-
-MAIN_JOB_TAG = "ocean_assets/main_job"
-# Domains run in this order: later ones read earlier ones' outputs (reef_health reads acidity).
-DOMAIN_ORDER = ("ocean", "conus404", "ship_chips", "reef_health", "raw_zone", "platform")
-
-
-def load_definitions() -> dg.Definitions:
-    from ocean_assets.definitions import defs
-
-    return defs() if callable(defs) else defs
 
 
 def get_instance() -> dg.DagsterInstance:
@@ -53,19 +44,6 @@ def parse_date(value: str | None, param_hint: str | None = None) -> dt.date | No
 
 def yesterday() -> dt.date:
     return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-
-
-def main_jobs(defs: dg.Definitions) -> list[dg.JobDefinition]:
-    """The per-domain daily jobs (tagged ``ocean_assets/main_job``) in dependency order."""
-    # a job imported by a sensor module shows up once per module that holds it: one per name
-    names = dict.fromkeys(job.name for job in defs.jobs or [] if getattr(job, "tags", {}).get(MAIN_JOB_TAG))
-    resolved = [defs.resolve_job_def(name) for name in names]
-
-    def order(job: dg.JobDefinition) -> int:
-        domain = job.tags.get(MAIN_JOB_TAG, "")
-        return DOMAIN_ORDER.index(domain) if domain in DOMAIN_ORDER else len(DOMAIN_ORDER)
-
-    return sorted(resolved, key=order)
 
 
 def checked_database_url(url: str | None, variable: str = "DATABASE_URL") -> str | None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ocean_assets.cli._common import get_instance, load_definitions, parse_date
+from ocean_assets.cli._common import get_instance, parse_date
+from ocean_assets.location import load_definitions
 
 
 @click.group("conus404")

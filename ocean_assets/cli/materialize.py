@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ocean_assets.cli._common import DOMAIN_ORDER, MAIN_JOB_TAG, parse_date, yesterday
+from ocean_assets.cli._common import parse_date, yesterday
+from ocean_assets.location import DOMAIN_ORDER, MAIN_JOB_TAG
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -100,8 +101,9 @@ def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from ocean_assets.cli._common import get_instance, load_definitions, main_jobs
+    from ocean_assets.cli._common import get_instance
     from ocean_assets.dagster_support.continuation import run_follow_ups_in_process
+    from ocean_assets.location import load_definitions, main_jobs
 
     with warnings.catch_warnings():  # one line per user error: not Dagster's note on conus404's policies
         warnings.filterwarnings("ignore", message=r"Asset job .* varying BackfillPolicies", category=UserWarning)

@@ -166,7 +166,8 @@ def validate_config(config_file: Path | None, mode: str | None, as_json: bool) -
 @click.option("--dry-run", is_flag=True, help="List what would be materialized; download nothing.")
 def update(datasets: str, date_: str | None, start: str | None, end: str | None, dry_run: bool) -> None:
     """Run the daily ocean update through Dagster, in-process (the reference's update script)."""
-    from ocean_assets.cli._common import get_instance, load_definitions, parse_date, yesterday
+    from ocean_assets.cli._common import get_instance, parse_date, yesterday
+    from ocean_assets.location import load_definitions
 
     chosen = [d.strip() for d in datasets.split(",") if d.strip()]
     unknown = [d for d in chosen if d not in PRODUCTS]

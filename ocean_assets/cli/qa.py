@@ -15,7 +15,8 @@ import click
               help="HTML file to write (default: data/qa/qa_report_{start}_{end}.html).")
 def qa_report(start: str, end: str, out: Path | None) -> None:
     """Build the QA report (asset x day pass/warn/fail, reasons, trends) from recorded checks."""
-    from ocean_assets.cli._common import get_instance, load_definitions, parse_date
+    from ocean_assets.cli._common import get_instance, parse_date
+    from ocean_assets.location import load_definitions
 
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if last < first:

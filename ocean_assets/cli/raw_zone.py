@@ -159,8 +159,9 @@ def reprocess(sources: tuple[str, ...]) -> None:
     """Re-validate raw files already migrated (after rule changes), in one range run."""
     import dagster as dg
 
-    from ocean_assets.cli._common import get_instance, load_definitions
+    from ocean_assets.cli._common import get_instance
     from ocean_assets.defs.raw_zone.resources import current_partitions
+    from ocean_assets.location import load_definitions
 
     zones = _zones()
     files = scan_raw(zones, sources=set(sources) or None, partitions=current_partitions())

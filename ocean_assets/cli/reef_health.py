@@ -32,7 +32,7 @@ def api(host: str, port: int, database_url: str | None) -> None:
     lag = None
     if os.environ.get("DAGSTER_HOME"):  # lag per daily asset in /metrics, from the Dagster instance
         from ocean_assets.api.lag import cached_lag_source
-        from ocean_assets.cli._common import load_definitions
+        from ocean_assets.location import load_definitions
 
         lag = cached_lag_source(load_definitions)
     app = create_app(database_url, lag_source=lag, migrate_schema=database_url is None)

@@ -160,7 +160,7 @@ def _extents(ds: xr.Dataset) -> dict[str, Any]:
 
 
 def _iso(value: np.datetime64) -> str:
-    return np.datetime_as_string(np.datetime64(value, "s"), unit="s") + "Z"
+    return str(np.datetime_as_string(value.astype("datetime64[s]"), unit="s")) + "Z"
 
 
 def encoding(ds: xr.Dataset, data_encoding: Mapping[str, Any] | None = None) -> dict[str, dict]:

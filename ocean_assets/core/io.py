@@ -185,12 +185,6 @@ def atomic_write_text(final: str | os.PathLike[str], text: str) -> Path:
     return atomic_write_bytes(final, text.encode("utf-8"))
 
 
-def atomic_copy(src: str | os.PathLike[str], final: str | os.PathLike[str]) -> Path:
-    with atomic_path(final) as tmp:
-        shutil.copyfile(src, tmp)
-    return Path(final)
-
-
 def sha256_file(path: str | os.PathLike[str]) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -127,7 +127,7 @@ def _rotation(ny: int, nx: int, projection: LambertConformal) -> tuple[np.ndarra
 
 
 def _hours_since_start(hour: np.datetime64) -> int:
-    return int((np.datetime64(hour, "h") - ARCHIVE_T0).astype(np.int64))
+    return int((hour.astype("datetime64[h]") - ARCHIVE_T0).astype(np.int64))
 
 
 def _flux(hour_of_day: float, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -147,7 +147,10 @@ def _hour_energy(j: int, lat: np.ndarray, lon: np.ndarray, constant: bool) -> np
 @lru_cache(maxsize=4)
 def _day_energy(ny: int, nx: int, projection: LambertConformal, constant: bool) -> np.ndarray:
     lat, lon = demo_grid(ny, nx, projection)
-    return sum(_hour_energy(j, lat, lon, constant) for j in range(1, 25))
+    total = np.zeros(lat.shape, np.float64)
+    for j in range(1, 25):
+        total = total + _hour_energy(j, lat, lon, constant)
+    return total
 
 
 def _demo_total(h: int, ny: int, nx: int, projection: LambertConformal, constant: bool
@@ -252,7 +255,7 @@ def grid_from_env(default: tuple[int, int]) -> tuple[int, int]:
 
 def archive_hours(start: np.datetime64, count: int) -> np.ndarray:
     """``count`` hourly stamps from ``start``, none outside the archive."""
-    hours = np.datetime64(start, "h") + np.arange(count).astype("timedelta64[h]")
+    hours = start.astype("datetime64[h]") + np.arange(count).astype("timedelta64[h]")
     return hours[(hours >= ARCHIVE_T0) & (hours <= ARCHIVE_LAST)]
 
 

@@ -10,10 +10,10 @@ import dagster as dg
 import pytest
 import xarray as xr
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import PRODUCTS, product_path
+from ocean_assets.location import load_definitions
 from ocean_assets.sources.ocean.cygnss import CygnssMicroplasticSource
 from ocean_assets.sources.ocean.erddap import ErddapGriddapSource
 from ocean_assets_tests.loopback import http_server

@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.ocean.paths import product_path, texture_path
+from ocean_assets.location import load_definitions
 from ocean_assets_tests.faults import all_nan_sst
 
 DAYS = ["2024-03-04", "2024-03-05", "2024-03-06"]

@@ -75,7 +75,7 @@ def test_cli_validate_exits_1_on_an_impossible_field(make_file):
 
 
 def test_impossible_field_blocks_downstream(instance, data_root, monkeypatch):
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
     from ocean_assets.sources.ocean import demo
 
     original = demo.demo_dataset

@@ -8,7 +8,6 @@ import json
 import dagster as dg
 import pytest
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.ocean.paths import product_path
 from ocean_assets.core.ocean.recovery import RecoveryState, plan_recovery
 from ocean_assets.defs.ocean.resources import OceanResource
@@ -17,6 +16,7 @@ from ocean_assets.defs.ocean.sensors import (
     ocean_availability_sensor,
     ocean_recovery_sensor,
 )
+from ocean_assets.location import load_definitions
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from ocean_assets.cli import cli
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.platform.qa_report import CheckRecord, build_report
 from ocean_assets.defs.platform.alerts import alert_on_check_failure, alert_on_run_failure
+from ocean_assets.location import load_definitions
 from ocean_assets_tests.faults import all_nan_sst
 
 WEEK = ["2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08", "2024-03-09", "2024-03-10"]
@@ -91,11 +91,19 @@ def test_qa_report_for_a_demo_week_shows_the_injected_failure(defs, instance, mo
     html = out.read_text()
     assert 'title="sst 2024-03-06: fail"' in html and 'title="sst 2024-03-05: pass"' in html
     assert "analysed_sst is entirely NaN" in html and "data:image/png;base64," in html
-    # the daily asset builds the same report from the instance
+    # the daily asset builds the same report from the instance, with every checked asset of the code
+    # location (a row per asset, a cell per day), read from the run's context: nothing is reloaded
+    def no_reload():
+        raise AssertionError("the code location was loaded again at run time")
+
+    monkeypatch.setattr("ocean_assets.location.load_definitions", no_reload)
     job = defs.resolve_job_def("platform_daily")
     daily = job.execute_in_process(instance=instance, partition_key=WEEK[-1])
     mat = daily.asset_materializations_for_node("platform_qa_report")[0]
     assert mat.metadata["fail"].value >= 1 and "entirely NaN" in mat.metadata["preview"].value
+    checked = {k.asset_key for k in defs.resolve_asset_graph().asset_check_keys}
+    cells = sum(mat.metadata[s].value for s in ("pass", "warn", "fail", "not_checked"))
+    assert len(checked) > 10 and cells == len(checked) * 7
 
 
 def test_check_failure_alert_is_posted_once_until_it_clears(defs, instance, monkeypatch, receiver):

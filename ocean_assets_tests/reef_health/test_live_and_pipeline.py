@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from shapely.geometry import box, mapping
 
 from ocean_assets.cli import cli
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.reef_health import store
+from ocean_assets.location import load_definitions
 from ocean_assets.sources.reef_health.allen import AllenWfsSource, tiles
 from ocean_assets.sources.reef_health.crw import ErddapCrwSource
 from ocean_assets_tests.loopback import ErddapGriddap, asgi_server, http_server, send

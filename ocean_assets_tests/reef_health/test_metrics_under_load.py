@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 
 from ocean_assets.api.app import create_app
 from ocean_assets.api.lag import cached_lag_source
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.reef_health import store
 from ocean_assets.db import get_engine, migrate
+from ocean_assets.location import load_definitions
 from ocean_assets_tests.loopback import asgi_server
 
 from .conftest import scored

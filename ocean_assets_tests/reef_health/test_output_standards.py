@@ -12,10 +12,10 @@ import pytest
 import shapely
 import xarray as xr
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.reef_health import alerts
 from ocean_assets.defs.reef_health.assets import crw_path, polygons_path
 from ocean_assets.defs.reef_health.resources import ReefHealthResource
+from ocean_assets.location import load_definitions
 from ocean_assets_tests.standards import compliance
 
 DAY = "2024-03-05"

@@ -124,7 +124,7 @@ def test_asset_lag_metric_from_the_instance(instance, tmp_path):
     import dagster as dg
 
     from ocean_assets.api.lag import asset_lag_seconds
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     defs = load_definitions()
     defs.resolve_job_def("ocean_daily").execute_in_process(

@@ -9,12 +9,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.config import load_config
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import product_path
 from ocean_assets.core.ocean.products import load_products
+from ocean_assets.location import load_definitions
 from ocean_assets.sources.ocean.erddap import ErddapGriddapSource
 from ocean_assets_tests.loopback import (
     Faulty,

@@ -146,8 +146,8 @@ def test_without_domain_only_domains_that_have_the_day_run():
     nearest partition); with --domain each named domain must have it."""
     import click
 
-    from ocean_assets.cli._common import load_definitions, main_jobs
     from ocean_assets.cli.materialize import plan_days
+    from ocean_assets.location import load_definitions, main_jobs
 
     jobs = main_jobs(load_definitions())
     runnable, skipped = plan_days(jobs, dt.date(2024, 3, 5), explicit=False)

@@ -31,7 +31,7 @@ REPORT = dg.AssetKey("ocean_corruption_report")
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     return load_definitions()
 

@@ -15,13 +15,13 @@ import dagster as dg
 import pytest
 import xarray as xr
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.io import DiskFullError, sha256_file
 from ocean_assets.core.ocean.corruption import sweep
 from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.paths import product_files, product_path
 from ocean_assets.core.ocean.validate import validate_file
 from ocean_assets.core.retry import PermanentError
+from ocean_assets.location import load_definitions
 from ocean_assets.sources.ocean.demo import demo_dataset
 from ocean_assets_tests.reliability.conftest import DAY
 
@@ -198,7 +198,7 @@ DAGSTER_RUN = """
 import sys, time
 from pathlib import Path
 import dagster as dg
-from ocean_assets.cli._common import load_definitions
+from ocean_assets.location import load_definitions
 job = load_definitions().resolve_job_def("ocean_daily")
 go = Path(sys.argv[2])
 while not go.exists():

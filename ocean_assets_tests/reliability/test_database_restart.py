@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from ocean_assets.api.app import create_app
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.reef_health import store
 from ocean_assets.core.retry import Backoff
 from ocean_assets.defs.reef_health.resources import ReefHealthResource
+from ocean_assets.location import load_definitions
 from ocean_assets_tests.pg import PrivateCluster, private_cluster
 
 KEY = "2024-03-05"

@@ -236,7 +236,7 @@ STEPS = {  # job -> steps whose first write meets the full disk (each with a Ret
 
 
 def test_assets_fail_once_on_a_full_disk_then_recover(small_fs, tmp_path, instance, monkeypatch):
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     monkeypatch.setenv("OCEAN_ASSETS_DATA_ROOT", str(small_fs))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'reefs.db'}")  # the database has room

@@ -20,9 +20,9 @@ import rasterio.errors
 import sqlalchemy as sa
 from rio_cogeo.cogeo import cog_validate
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.io import sha256_file
 from ocean_assets.core.ship_chips import index as idx
+from ocean_assets.location import load_definitions
 from ocean_assets_tests.pg import temporary_database
 
 # Runs ``job`` for ``key`` on the DAGSTER_HOME instance after executing ``patch`` (argv[3]), which
@@ -30,7 +30,7 @@ from ocean_assets_tests.pg import temporary_database
 RUNNER = """
 import os, signal, sys
 import dagster as dg
-from ocean_assets.cli._common import load_definitions
+from ocean_assets.location import load_definitions
 job, key = sys.argv[1], sys.argv[2]
 
 def die(path=None):

@@ -17,8 +17,8 @@ import pytest
 from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
 from dagster._daemon.monitoring.run_monitoring import monitor_started_run
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.dagster_support.launcher import MonitoredRunLauncher, process_alive
+from ocean_assets.location import load_definitions
 from ocean_assets.partitions import daily_partitions
 from ocean_assets.settings import PROJECT_ROOT
 
@@ -28,7 +28,7 @@ SST = dg.AssetKey("sst")
 KILLED_RANGE = textwrap.dedent("""
     import os, signal, dagster as dg
     from ocean_assets.sources.ocean import demo
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     original = demo.DemoProductSource.fetch
 

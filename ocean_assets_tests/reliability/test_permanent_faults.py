@@ -11,8 +11,8 @@ import dagster as dg
 import pytest
 import yaml
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.ship_chips import layout
+from ocean_assets.location import load_definitions
 from ocean_assets.settings import PROJECT_ROOT
 from ocean_assets_tests.loopback import http_server, send
 

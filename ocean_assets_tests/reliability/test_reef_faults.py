@@ -10,11 +10,11 @@ import dagster as dg
 import pytest
 from shapely.geometry import box, mapping
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.reef_health.store import rows_for_day
 from ocean_assets.core.retry import Backoff, PermanentError
 from ocean_assets.db import get_engine
 from ocean_assets.defs.reef_health.resources import ReefHealthResource
+from ocean_assets.location import load_definitions
 from ocean_assets.sources.reef_health.allen import AllenWfsSource
 from ocean_assets_tests.loopback import http_server, send
 

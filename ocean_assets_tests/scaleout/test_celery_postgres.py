@@ -126,7 +126,7 @@ def test_celery_runs_on_postgres_materialize_each_partition_once(broker_url, pg_
 
 
 def _assert_recorded(instance: dg.DagsterInstance, uid: str) -> None:
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     records = instance.get_run_records()

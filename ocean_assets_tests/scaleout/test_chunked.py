@@ -124,7 +124,7 @@ def test_memory_budget_from_environment(monkeypatch):
 def test_file_checks_use_the_chunked_path_over_budget(instance, monkeypatch):
     import dagster as dg
 
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     monkeypatch.setenv("OCEAN_ASSETS_MEMORY_BUDGET_MB", "0.5")  # one global acidity day is ~4 MB
     job = load_definitions().resolve_job_def("ocean_daily")

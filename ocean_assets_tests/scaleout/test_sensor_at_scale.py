@@ -7,11 +7,11 @@ import datetime as dt
 import dagster as dg
 import pytest
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.ocean import validate as rules
 from ocean_assets.core.ocean.paths import PRODUCTS
 from ocean_assets.defs.ocean.resources import OceanResource
 from ocean_assets.defs.ocean.sensors import ocean_recovery_sensor
+from ocean_assets.location import load_definitions
 
 DAYS = [(dt.date(2024, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(30)]
 

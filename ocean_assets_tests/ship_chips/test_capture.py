@@ -108,7 +108,7 @@ def test_live_day_without_captured_ais_fails_or_is_skipped_with_the_reason(demo_
     """aisstream has no history: a past day whose pass was not captured must not run a live capture
     now and quietly match nothing. It fails at ais_snapshots with the reason; with
     ais.on_missing_capture: skip it completes, and the WARN check and the QA report say why."""
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     now_frames = list(aisstream_frames().values())  # what the live stream would send today
     with ws_server(now_frames) as (ws_url, subs):

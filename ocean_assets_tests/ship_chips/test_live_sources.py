@@ -110,7 +110,7 @@ def test_live_mode_day_chips_the_ais_captured_during_the_pass(demo_day, stac_api
     """STAC API on loopback; the AIS of the pass sits in the capture store, as the capture run wrote
     it during the window (raw aisstream frames): the live day keeps the same 3 chips as demo, with
     positions interpolated to the sensing time and the vessels' static data joined."""
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     items, _ = demo_day
     t0 = chipping.scene_time(items[0])

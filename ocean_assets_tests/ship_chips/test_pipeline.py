@@ -10,11 +10,11 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from ocean_assets.cli._common import load_definitions
 from ocean_assets.core.ship_chips import index as idx
 from ocean_assets.core.ship_chips import layout, retry_store
 from ocean_assets.defs.ship_chips.jobs import ship_chips_retry_sensor
 from ocean_assets.defs.ship_chips.resources import ShipChipsResource
+from ocean_assets.location import load_definitions
 
 DAY = "2026-04-10"
 
@@ -122,10 +122,12 @@ def test_chip_failures_are_recorded_and_the_sensor_requests_a_retry(defs, instan
     html = layout.qa_path(data_root / "ship_chips", DAY).read_text()
     assert html.count("nir.tif: No such file") == 9 and "<th>failed</th><td>9</td>" in html
     # Not due yet: the sensor skips; once due it requests the partition of the job.
-    ctx = dg.build_sensor_context(instance=instance, definitions=defs)
+    bound = defs.get_repository_def().get_top_level_resources()  # as the daemon passes them
+    ctx = dg.build_sensor_context(instance=instance, definitions=defs, resources=bound)
     assert isinstance(ship_chips_retry_sensor(ctx), dg.SkipReason)
     with engine.begin() as conn:
         conn.execute(retry_store.ais_observations.update().values(
             next_retry_at=dt.datetime(2020, 1, 1)))
-    requests = ship_chips_retry_sensor(dg.build_sensor_context(instance=instance, definitions=defs))
+    requests = ship_chips_retry_sensor(dg.build_sensor_context(instance=instance, definitions=defs,
+                                                                resources=bound))
     assert [(r.partition_key, r.run_key) for r in requests] == [(DAY, f"ship_chips-retry-{DAY}-1")]

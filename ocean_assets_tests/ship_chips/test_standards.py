@@ -196,7 +196,7 @@ def test_plan_files_stay_in_their_zone(tmp_path: Path):
 
 
 def test_every_ship_chips_asset_has_kinds():
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     specs = [spec for a in load_definitions().assets if hasattr(a, "specs") for spec in a.specs
              if spec.group_name == "ship_chips"]

@@ -79,7 +79,7 @@ def dagster_dev(tmp_path: Path, data_root: Path):
 def test_asset_graph_groups_and_partitioned_checks(dagster_dev: str):
     from playwright.sync_api import sync_playwright
 
-    from ocean_assets.cli._common import load_definitions
+    from ocean_assets.location import load_definitions
 
     graph = load_definitions().resolve_asset_graph()
     groups = sorted({graph.get(k).group_name for k in graph.get_all_asset_keys()})

@@ -9,6 +9,7 @@ the variables whose window contains it. Memory is a fixed number of full-grid ac
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -154,9 +155,9 @@ def wind_rotation(hourly: xr.Dataset, options: Conus404Options, grid: ModelGrid)
     if not options.rotate_winds:
         return WindRotation(None, None, "not rotated (winds.rotate_to_earth is false)")
     if "COSALPHA" in hourly.variables and "SINALPHA" in hourly.variables:
-        cos_, sin_ = (hourly[n].isel(time=0) if "time" in hourly[n].dims else hourly[n]
-                      for n in ("COSALPHA", "SINALPHA"))
-        return WindRotation(np.asarray(cos_.values, np.float64), np.asarray(sin_.values, np.float64),
+        cos_da, sin_da = (hourly[n].isel(time=0) if "time" in hourly[n].dims else hourly[n]
+                          for n in ("COSALPHA", "SINALPHA"))
+        return WindRotation(np.asarray(cos_da.values, np.float64), np.asarray(sin_da.values, np.float64),
                             "rotated with the store's COSALPHA/SINALPHA")
     if grid.projection is None:
         return WindRotation(None, None, f"not rotated: no COSALPHA/SINALPHA and {grid.note}")
@@ -283,13 +284,13 @@ class DailyAccumulator:
 
     def _earth_relative(self, arrays: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
         rot = self.rotation
-        if rot is None or not rot.earth_relative:
+        if rot is None or rot.cosalpha is None or rot.sinalpha is None:  # not earth_relative
             return arrays
         out = dict(arrays)
         for x, y in self.wind_pairs:
             if x in out and y in out:
                 u, v = rotate_to_earth(out[x].astype(np.float64), out[y].astype(np.float64),
-                                       rot.cosalpha, rot.sinalpha)  # type: ignore[arg-type]
+                                       rot.cosalpha, rot.sinalpha)
                 out[x], out[y] = u.astype(np.float32), v.astype(np.float32)
         return out
 
@@ -344,10 +345,10 @@ def aggregate_day(
         raise ValueError(f"the source lacks variables {missing}")
     plans = plan_variables(hourly, options)
     base_read = read or read_hour
-    retry_kwargs = {"sleep": sleep} if sleep is not None else {}
+    pause = sleep or time.sleep
 
     def read_with_retry(ds: xr.Dataset, i: int, names: list[str]) -> dict[str, np.ndarray]:
-        return call_with_retry(lambda: base_read(ds, i, names), options.backoff, **retry_kwargs)
+        return call_with_retry(lambda: base_read(ds, i, names), options.backoff, sleep=pause)
 
     grid = model_grid(hourly, options)
     rotation = wind_rotation(hourly, options, grid)
@@ -427,7 +428,7 @@ def build_daily_dataset(hourly: xr.Dataset, day: dt.date, acc: DailyAccumulator,
         "lat": netcdf.coordinate(np.asarray(hourly["lat"].values), hourly["lat"].attrs),
         "lon": netcdf.coordinate(np.asarray(hourly["lon"].values), hourly["lon"].attrs),
     }
-    if grid.projection is not None:
+    if grid.projection is not None and grid.x is not None and grid.y is not None:
         coords.update(netcdf.grid_coordinates(grid.projection, grid.x, grid.y))
     ds = xr.Dataset(data_vars, coords=coords)
     stamps = offsets(hourly["time"].values, day)

@@ -56,9 +56,10 @@ class LambertConformal:
         values = {key: attrs.get(name) for key, name in _ATTRS.items()}
         if values["stand_lon"] is None:  # wrf-python falls back to CEN_LON likewise
             values["stand_lon"] = values["cen_lon"]
-        if any(v is None for v in values.values()):
+        present = {k: float(v) for k, v in values.items() if v is not None}
+        if len(present) < len(values):
             return None
-        return cls(**{k: float(v) for k, v in values.items()})
+        return cls(**present)
 
     @property
     def cone(self) -> float:
@@ -122,7 +123,7 @@ class LambertConformal:
         full_ny, full_nx = extent or (ny, nx)
         sx = self.dx * (full_nx - 1) / max(nx - 1, 1)
         sy = self.dy * (full_ny - 1) / max(ny - 1, 1)
-        cx, cy = self.forward(np.float64(self.cen_lat), np.float64(self.cen_lon))
+        cx, cy = self.forward(np.asarray(self.cen_lat, np.float64), np.asarray(self.cen_lon, np.float64))
         x = cx + (np.arange(nx) - (nx - 1) / 2.0) * sx
         y = cy + (np.arange(ny) - (ny - 1) / 2.0) * sy
         return self.inverse(*np.meshgrid(x, y))

@@ -104,7 +104,8 @@ def check_plausible(daily: xr.Dataset, limits: Mapping[str, Limits], max_fractio
     """Values outside the plausible range: WARN up to ``max_fraction`` of a variable's values,
     ERROR beyond (a field largely or wholly out of range is a defect, not weather)."""
     stats = _stats(daily)
-    errors, warnings = [], []
+    errors: list[str] = []
+    warnings: list[str] = []
     figures: dict[str, dict[str, float]] = {}
     for var, s in stats.items():
         if var not in limits or not s["values"]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,15 +212,3 @@ def load_products(config: dict[str, Any] | None = None) -> dict[str, ProductSpec
     products = _mapping(require(cfg, "products", "config/ocean.yaml"), "config/ocean.yaml: products")
     return {_text(name, "config/ocean.yaml: products"): _product(str(name), raw, aliases)
             for name, raw in products.items()}
-
-
-def get_product(name: str) -> ProductSpec:
-    products = load_products()
-    if name not in products:
-        raise ConfigError(f"unknown ocean product {name!r}; known: {', '.join(products)}")
-    return products[name]
-
-
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time())
-    return start, start + dt.timedelta(days=1)

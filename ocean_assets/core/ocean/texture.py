@@ -81,7 +81,7 @@ def render_texture(ds: xr.Dataset, var: str, spec: TextureSpec,
 def png_bytes(rgba: np.ndarray, max_width: int | None = None) -> bytes:
     image = Image.fromarray(rgba, mode="RGBA")
     if max_width and image.width > max_width:
-        image = image.resize((max_width, max(1, image.height * max_width // image.width)), Image.BILINEAR)
+        image = image.resize((max_width, max(1, image.height * max_width // image.width)), Image.Resampling.BILINEAR)
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=6)  # optimize=True costs ~10x the time for ~5% size
     return buf.getvalue()

@@ -24,10 +24,9 @@ TIME = "time"
 UNITS = "units"
 VALUES = "values"
 NAN_FRACTION = "nan_fraction"
+# VALUES and NAN_FRACTION are soft: a failure is a WARN unless said otherwise (an all-NaN field,
+# physically impossible values or a whole field outside its plausible range are ERRORs).
 RULES = (INTEGRITY, SCHEMA, COORDINATES, TIME, UNITS, VALUES, NAN_FRACTION)
-# Soft rules: a failure is a WARN unless said otherwise (an all-NaN field, physically impossible
-# values or a whole field outside its plausible range are ERRORs).
-SOFT_RULES = (VALUES, NAN_FRACTION)
 
 NETCDF_MAGIC = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")
 LAT_UNITS = ("degrees_north", "degree_north", "degrees_N", "degree_N", "degreesN")
@@ -238,7 +237,7 @@ def judge_values(spec: ProductSpec, counts: dict[str, ValueCounts], fast: int,
         elif c.low + c.high:
             warnings_.append(f"{var.name}: {c.low + c.high} of {c.finite} values outside {var.min}..{var.max} "
                              f"{extremes}")
-    if fast:
+    if fast and spec.speed:
         warnings_.append(f"{fast} cells with current speed >= {spec.speed['max']} m/s")
     if errors:
         return fail(VALUES, "; ".join(errors + warnings_), severity="ERROR", stats=stats)

@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import html
 import io
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -107,13 +108,14 @@ def plots(report: QAReport) -> dict[str, str]:
     if report.trends:
         fig, ax = plt.subplots(figsize=(8, 3))
         x = range(len(report.days))
-        overall = []
+        overall: list[float] = []
         for d in report.days:
-            rates = [t[d] for t in report.trends.values() if t[d] is not None]
-            overall.append(sum(rates) / len(rates) if rates else None)
+            rates = [r for t in report.trends.values() if (r := t[d]) is not None]
+            overall.append(sum(rates) / len(rates) if rates else math.nan)
         for name, series in report.trends.items():
             if any(v is not None and v < 1 for v in series.values()):
-                ax.plot(x, [series[d] for d in report.days], marker=".", label=name)
+                ax.plot(x, [math.nan if (v := series[d]) is None else v for d in report.days],
+                        marker=".", label=name)
         ax.plot(x, overall, color="black", linewidth=2, label="all checks")
         ax.set_ylim(-0.05, 1.05)
         ax.set_ylabel("pass rate")

@@ -128,12 +128,13 @@ def _accounted(placed: dict[str, list[str]], ignored: dict[str, dict[str, str]])
         shown = ", ".join(repr(r) for r in placed["unaccounted"][:5])
         return fail(ACCOUNTED, f"{counts['unaccounted']} of {total} raw entries are in neither "
                     f"validated nor quarantine (same sha256) nor listed as ignored in the day's "
-                    f"report: {shown}", unaccounted_files=placed["unaccounted"][:LISTED], **counts)
+                    f"report: {shown}", "ERROR", unaccounted_files=placed["unaccounted"][:LISTED],
+                    **counts)
     by_rule = ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items()))
     return ok(ACCOUNTED, f"{total} raw entries: {counts['validated']} validated, "
               f"{counts['quarantine']} quarantined, {counts['ignored']} ignored"
               f"{f' ({by_rule})' if by_rule else ''}, {counts['arrived_later']} arrived after "
-              "the run", **counts)
+              "the run", "ERROR", **counts)
 
 
 def _reasons(zones: Zones, quarantined: list[str]) -> Outcome:

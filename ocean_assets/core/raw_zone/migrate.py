@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from ocean_assets.core.io import atomic_write_text, sha256_bytes, sha256_file
 from ocean_assets.core.raw_zone.backups import backup_file
@@ -20,6 +20,15 @@ Status = Literal["migrated", "replaced", "unchanged", "quarantined", "checksum_m
                  "unreadable"]
 DONE = ("migrated", "replaced", "unchanged", "quarantined")  # the sha256 needs no further work
 FAILED = ("checksum_mismatch", "unreadable")  # the day's migration failed for this file
+
+
+class _Identity(TypedDict):
+    """What every outcome of one read file says about it."""
+
+    relpath: str
+    arrival: str
+    sha256: str
+    size_bytes: int
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,7 @@ def migrate_file(zones: Zones, raw: RawFile, schema: dict[str, Any], stamp: str,
         return FileOutcome(raw.relpath, raw.arrival, "", 0, status="unreadable", zone="none",
                            message=f"cannot read {raw.relpath}: {exc.strerror or exc}")
     sha = sha256_bytes(data)
-    base = {"relpath": raw.relpath, "arrival": raw.arrival, "sha256": sha, "size_bytes": len(data)}
+    base: _Identity = {"relpath": raw.relpath, "arrival": raw.arrival, "sha256": sha, "size_bytes": len(data)}
     done = _already_done(zones, raw, sha)
     if done and not force:
         return FileOutcome(**base, status="unchanged", zone=done, message=f"already in {done}")
@@ -89,7 +98,7 @@ def migrate_file(zones: Zones, raw: RawFile, schema: dict[str, Any], stamp: str,
 
 
 def _quarantine(zones: Zones, raw: RawFile, data: bytes, sha: str, validation: dict[str, Any],
-                stamp: str, base: dict[str, Any]) -> FileOutcome:
+                stamp: str, base: _Identity) -> FileOutcome:
     write_verified(zones.quarantine_path(raw.source, raw.name), data, sha)
     reason = {
         "file": raw.relpath,

@@ -20,8 +20,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 MAX_PROBLEMS = 50  # a reason file lists at most this many problems (plus the total count)
-CSV_COLUMNS = ("id", "source", "funder", "program", "title", "recipient_name", "recipient_country",
-               "amount", "currency", "award_date", "start_date", "end_date")
 
 
 @dataclass(frozen=True)
@@ -156,12 +154,12 @@ def validate_bytes(data: bytes, suffix: str, schema: dict[str, Any], source: str
         except pa.errors.SchemaErrors as exc:
             seen: set[tuple[str, int | None]] = set()
             for case in exc.failure_cases.itertuples():
-                index = None if pd.isna(case.index) else int(case.index)
+                row = None if pd.isna(case.index) else int(case.index)
                 wide = case.schema_context == "DataFrameSchema"  # reported once per cell: keep one
-                if (str(case.check), index) in seen and wide:
+                if (str(case.check), row) in seen and wide:
                     continue
-                seen.add((str(case.check), index))
+                seen.add((str(case.check), row))
                 column = None if wide or pd.isna(case.column) else str(case.column)
                 detail = "" if wide else f": {case.failure_case}"
-                result.add(Problem("table_schema", f"{case.check}{detail}", index, column))
+                result.add(Problem("table_schema", f"{case.check}{detail}", row, column))
     return result

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, case, delete, func, select
+from sqlalchemy import Engine, case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ocean_assets.core.io import atomic_write_bytes, sha256_bytes
@@ -28,8 +28,8 @@ def _insert(engine: Engine):  # noqa: ANN202
 
 def upsert_scores(engine: Engine, frame: pd.DataFrame) -> int:
     """Insert or update rows keyed on (date, reef_id) in one transaction; returns rows written."""
-    rows = [{k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in r.items()}
-            for r in frame[SCORE_COLUMNS].to_dict("records")]
+    rows: list[dict[str, Any]] = [{str(k): (None if isinstance(v, float) and pd.isna(v) else v)
+                                   for k, v in r.items()} for r in frame[SCORE_COLUMNS].to_dict("records")]
     for r in rows:
         r["anomaly"] = bool(r["anomaly"])
         r["alert_level"] = int(r["alert_level"])
@@ -44,7 +44,7 @@ def upsert_scores(engine: Engine, frame: pd.DataFrame) -> int:
 
 def record_fetch(engine: Engine, source: str, kind: str, reason: str = "", day: dt.date | None = None) -> None:
     with engine.begin() as conn:
-        conn.execute(FetchEvent.__table__.insert().values(source=source, kind=kind, reason=reason[:64], day=day))
+        conn.execute(insert(FetchEvent).values(source=source, kind=kind, reason=reason[:64], day=day))
 
 
 def rows_for_day(engine: Engine, day: dt.date) -> int:
@@ -57,7 +57,7 @@ def anomaly_rate(engine: Engine, day: dt.date) -> float | None:
     with engine.connect() as conn:
         total, anomalies = conn.execute(
             select(func.count(), func.sum(case((ReefHealthScore.anomaly, 1), else_=0)))
-            .where(ReefHealthScore.date == day)).one()
+            .where(ReefHealthScore.date == day)).one().tuple()
     return None if not total else float(anomalies or 0) / total
 
 
@@ -93,7 +93,7 @@ def archive_older_than(engine: Engine, days: int, directory: Path, today: dt.dat
     path = Path(directory) / f"reef_health_scores_{first:%Y%m%d}_{last:%Y%m%d}.csv.gz"
     atomic_write_bytes(path, data)
     with engine.begin() as conn:
-        conn.execute(RetentionArchive.__table__.insert().values(
+        conn.execute(insert(RetentionArchive).values(
             first_date=first, last_date=last, rows=len(rows), path=str(path), sha256=sha256_bytes(data)))
     return {"rows": len(rows), "path": str(path), "cutoff": str(cutoff)}
 

@@ -103,7 +103,7 @@ def doctor(settings: Settings) -> list[Outcome]:
 
 def remove_empty_dirs(root: Path, dry_run: bool = False) -> list[Path]:
     """Delete empty folders below ``root`` (deepest first); ``root`` itself stays."""
-    removed = []
+    removed: list[Path] = []
     if not root.exists():
         return removed
     for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from ocean_assets.core.retry import Backoff
 from ocean_assets.db import get_engine, migrate
-from ocean_assets.db.models import AisObservation
+from ocean_assets.db.models import AisObservation, Base
 
-ais_observations: sa.Table = AisObservation.__table__  # type: ignore[assignment]
+ais_observations: sa.Table = Base.metadata.tables[AisObservation.__tablename__]
 
 
 def _naive(now: dt.datetime) -> dt.datetime:

@@ -36,7 +36,7 @@ class ChipConfig:
     @property
     def aois(self) -> list[Aoi]:
         try:
-            return [Aoi(safe_name(a["tile"], "tile"), int(a["epsg"]), tuple(float(v) for v in a["bbox"]))
+            return [Aoi(safe_name(a["tile"], "tile"), int(a["epsg"]), _bbox(a["bbox"]))
                     for a in self.raw["aois"]]
         except UnsafeName as exc:
             raise ConfigError(f"ship_chips.yaml: aois.tile: {exc} (an MGRS tile such as 31UFU)") from exc
@@ -50,3 +50,9 @@ class ChipConfig:
         if tiling.get("include_swir"):
             bands += list(tiling.get("bands_swir") or [])
         return bands
+
+
+def _bbox(values: Any) -> tuple[float, float, float, float]:
+    """[west, south, east, north] as four floats; anything else is a ValueError."""
+    west, south, east, north = (float(v) for v in values)
+    return west, south, east, north

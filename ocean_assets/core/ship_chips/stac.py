@@ -175,7 +175,7 @@ def validate_catalog(catalog_json: Path) -> list[str]:
             errors.append(f"{path.name}: not JSON ({exc})")
             continue
         name = doc.get("id", path.name) if isinstance(doc, dict) else path.name
-        kind = kinds.get(doc.get("type")) if isinstance(doc, dict) else None
+        kind = kinds.get(str(doc.get("type"))) if isinstance(doc, dict) else None
         if kind is None:
             errors.append(f"{name}: not a STAC catalog or item")
             continue
@@ -188,7 +188,7 @@ def validate_catalog(catalog_json: Path) -> list[str]:
             errors.append(f"{name}: {str(exc)[:300]}")
         href = ((doc.get("assets") or {}).get("image") or {}).get("href")
         local = isinstance(href, str) and not href.startswith(("http:", "https:"))
-        if kind == pystac.STACObjectType.ITEM and local and not (path.parent / href).exists():
+        if kind == pystac.STACObjectType.ITEM and local and not (path.parent / str(href)).exists():
             errors.append(f"{name}: asset {href} missing")
     return errors
 

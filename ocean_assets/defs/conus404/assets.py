@@ -9,7 +9,6 @@ from ocean_assets.core.conus404.summary import summarize
 from ocean_assets.core.io import atomic_path
 from ocean_assets.dagster_support import Day, DayFailure, DayOutput, daily_asset
 from ocean_assets.defs.conus404.resources import GROUP, Conus404Resource, conus404_partitions
-from ocean_assets.settings import get_settings
 
 POOL = "conus404_source"  # caps concurrent runs reading the source (set the limit on the instance)
 
@@ -31,7 +30,7 @@ def conus404_daily_nc(day: Day, conus404: Conus404Resource) -> DayOutput:
     hourly = source.open_day(day.date)
     in_bytes = sum(hourly[v].nbytes for v in options.input_variables if v in hourly)
     daily = aggregate_day(hourly, day.date, options)
-    path = daily_path(get_settings().data_root, day.date)
+    path = daily_path(conus404.root(), day.date)
     with atomic_path(path) as tmp:
         write_daily_netcdf(daily, str(tmp), options.complevel)
     return DayOutput(files=[path], metadata={
@@ -48,8 +47,8 @@ def conus404_daily_nc(day: Day, conus404: Conus404Resource) -> DayOutput:
              deps=[conus404_daily_nc],
              kinds={"parquet", "pandas"},
              description="Per-day table: domain min / mean / max and NaN fraction of every daily variable.")
-def conus404_daily_summary(day: Day) -> DayOutput:
-    root = get_settings().data_root
+def conus404_daily_summary(day: Day, conus404: Conus404Resource) -> DayOutput:
+    root = conus404.root()
     source = daily_path(root, day.date)
     if not source.exists():
         raise DayFailure(f"no daily file for {day.key} ({source.name}): materialize conus404_daily_nc first")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+import dagster as dg
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -15,8 +16,7 @@ from ocean_assets.core.conus404.summary import validate_summary
 from ocean_assets.core.outcome import Outcome, fail
 from ocean_assets.dagster_support import CheckRule, partitioned_checks
 from ocean_assets.defs.conus404.assets import conus404_daily_nc, conus404_daily_summary
-from ocean_assets.defs.conus404.resources import conus404_partitions
-from ocean_assets.settings import get_settings
+from ocean_assets.defs.conus404.resources import Conus404Resource, conus404_partitions
 
 DAILY_RULES = [
     CheckRule(rules.HOURS_COMPLETE, "every stamp the UTC day reads (00:00 .. next day 00:00) is in "
@@ -31,12 +31,16 @@ DAILY_RULES = [
 SUMMARY_RULES = [CheckRule(rules.SUMMARY_SCHEMA, "summary table matches its pandera schema", True)]
 
 
-def _evaluate_daily(context, key: str) -> Mapping[str, Outcome]:
+def _resource(context: dg.AssetCheckExecutionContext) -> Conus404Resource:
+    return context.resources.conus404
+
+
+def _evaluate_daily(context: dg.AssetCheckExecutionContext, key: str) -> Mapping[str, Outcome]:
     day = dt.date.fromisoformat(key)
-    path = daily_path(get_settings().data_root, day)
+    resource = _resource(context)
+    path = daily_path(resource.root(), day)
     if not path.exists():
         return {r.name: fail(r.name, f"{path.name} was not written") for r in DAILY_RULES}
-    resource = context.resources.conus404
     options = resource.options()
     hourly = resource.source().open_day(day)
     with xr.open_dataset(path, engine="netcdf4") as daily:
@@ -52,8 +56,8 @@ def _evaluate_daily(context, key: str) -> Mapping[str, Outcome]:
     }
 
 
-def _evaluate_summary(context, key: str) -> Mapping[str, Outcome]:
-    path = summary_path(get_settings().data_root, key)
+def _evaluate_summary(context: dg.AssetCheckExecutionContext, key: str) -> Mapping[str, Outcome]:
+    path = summary_path(_resource(context).root(), key)
     if not path.exists():
         return {rules.SUMMARY_SCHEMA: fail(rules.SUMMARY_SCHEMA, f"{path.name} was not written")}
     return {rules.SUMMARY_SCHEMA: validate_summary(pd.read_parquet(path), rules.SUMMARY_SCHEMA)}
@@ -74,4 +78,5 @@ conus404_summary_checks = partitioned_checks(
     rules=SUMMARY_RULES,
     partitions_def=conus404_partitions,
     evaluate=_evaluate_summary,
+    required_resource_keys={"conus404"},
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
 from ocean_assets.core.conus404.options import Conus404Options, load_options
@@ -16,13 +18,22 @@ conus404_partitions = dg.DailyPartitionsDefinition(
 
 
 class Conus404Resource(dg.ConfigurableResource):
-    """Options from config/conus404.yaml and the source chosen by mode / environment."""
+    """Options from config/conus404.yaml, the source chosen by mode / environment, and where the
+    outputs go. Empty fields fall back to the environment (OCEAN_ASSETS_MODE,
+    OCEAN_ASSETS_DATA_ROOT)."""
+
+    mode: str = ""  # demo | live
+    data_root: str = ""
 
     def options(self) -> Conus404Options:
         return load_options()
 
     def source(self) -> Conus404Source:
-        return select_source(self.options(), get_settings().mode)
+        return select_source(self.options(), self.mode or get_settings().mode)
+
+    def root(self) -> Path:
+        """The data root the assets write under and the checks read from."""
+        return Path(self.data_root) if self.data_root else get_settings().data_root
 
 
 @dg.definitions

@@ -19,7 +19,7 @@ def _webhook() -> tuple[str | None, dict]:
 def _check_keys(context: dg.SensorEvaluationContext) -> list[dg.AssetCheckKey]:
     repo = getattr(context, "repository_def", None)
     if repo is None:
-        from ocean_assets.cli._common import load_definitions
+        from ocean_assets.location import load_definitions
 
         return list(load_definitions().resolve_asset_graph().asset_check_keys)
     return list(repo.asset_graph.asset_check_keys)

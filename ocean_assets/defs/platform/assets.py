@@ -17,6 +17,18 @@ def qa_report_path(day: str):  # noqa: ANN201
     return get_settings().data_root / "qa" / f"qa_report_{day.replace('-', '')}.html"
 
 
+def location_check_keys(context: dg.AssetExecutionContext) -> list[dg.AssetCheckKey]:
+    """Every asset check of the code location the run's job was built from, read from the run's
+    own context (nothing is reloaded). The job's asset graph holds only its own assets; the graph
+    it was scoped from (``source_asset_graph``) is the code location's, in every kind of run:
+    launched by the daemon or ``dg launch`` (which also set ``context.repository_def``) or
+    ``execute_in_process`` (which does not)."""
+    graph = context.job_def.asset_layer.asset_graph
+    while (parent := getattr(graph, "source_asset_graph", None)) is not None and parent is not graph:
+        graph = parent
+    return sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name))
+
+
 @daily_asset(name="platform_qa_report", group="platform", kinds={"html"},
              automation_condition=dg.AutomationCondition.on_cron("0 7 * * *"),
              description="Daily QA report (HTML): asset x day grid of pass/warn/fail over the trailing window, "
@@ -24,12 +36,7 @@ def qa_report_path(day: str):  # noqa: ANN201
 def platform_qa_report(day: Day) -> DayOutput:
     window = int(load_config("platform").get("qa_report", {}).get("window_days", 7))
     if "check_keys" not in day.shared:
-        from ocean_assets.cli._common import load_definitions
-
-        # The whole code location's checks (execute_in_process runs have no repository on the context).
-        graph = load_definitions().resolve_asset_graph()
-        day.shared["check_keys"] = sorted(graph.asset_check_keys,
-                                          key=lambda k: (k.asset_key.to_user_string(), k.name))
+        day.shared["check_keys"] = location_check_keys(day.context)
     check_keys = day.shared["check_keys"]
     assets = sorted({k.asset_key.to_user_string() for k in check_keys})
     start = day.date - dt.timedelta(days=window - 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import dagster as dg
 import pandas as pd
 
 from ocean_assets.core.outcome import Outcome, fail, ok
@@ -28,12 +29,15 @@ CHIP_RULES = [
 ]
 
 
-def _env() -> ShipChipsResource:
-    return ShipChipsResource()
+RESOURCE = "ship_chips_env"  # the resource bound in Definitions; every check reads through it
 
 
-def _chip_outcomes(context, day: str) -> dict[str, Outcome]:
-    env = _env()
+def _env(context: dg.AssetCheckExecutionContext) -> ShipChipsResource:
+    return getattr(context.resources, RESOURCE)
+
+
+def _chip_outcomes(context: dg.AssetCheckExecutionContext, day: str) -> dict[str, Outcome]:
+    env = _env(context)
     cfg, root = env.config(), env.dataset_root()
     path = layout.records_path(root, day)
     if not path.exists():
@@ -51,9 +55,9 @@ def _chip_outcomes(context, day: str) -> dict[str, Outcome]:
     }
 
 
-def _ais_outcomes(context, day: str) -> dict[str, Outcome]:
+def _ais_outcomes(context: dg.AssetCheckExecutionContext, day: str) -> dict[str, Outcome]:
     """Scenes, AIS reports and observations of the day, and the windows without a capture."""
-    root = _env().dataset_root()
+    root = _env(context).dataset_root()
     scenes_file, records_file = layout.scenes_path(root, day), layout.records_path(root, day)
     if not scenes_file.exists() or not records_file.exists():
         return {validation.SCENES_MATCHED: fail(validation.SCENES_MATCHED, f"no scenes or chip records for {day}",
@@ -64,13 +68,13 @@ def _ais_outcomes(context, day: str) -> dict[str, Outcome]:
         len(pd.read_parquet(records_file)), list(ais_status(root, day).get("missing") or []))}
 
 
-def _index_outcomes(context, day: str) -> dict[str, Outcome]:
-    root = _env().dataset_root()
+def _index_outcomes(context: dg.AssetCheckExecutionContext, day: str) -> dict[str, Outcome]:
+    root = _env(context).dataset_root()
     return {validation.INDEX_SCHEMA: validation.index_valid(idx.read_index(root), root)}
 
 
-def _stac_outcomes(context, day: str) -> dict[str, Outcome]:
-    root = _env().dataset_root()
+def _stac_outcomes(context: dg.AssetCheckExecutionContext, day: str) -> dict[str, Outcome]:
+    root = _env(context).dataset_root()
     catalog = root / "stac" / "catalog.json"
     if not catalog.exists():
         return {validation.STAC_VALID: fail(validation.STAC_VALID, "stac/catalog.json missing")}
@@ -81,8 +85,8 @@ def _stac_outcomes(context, day: str) -> dict[str, Outcome]:
                                       "catalog and items valid (STAC core and extension schemas, vendored)")}
 
 
-def _manifest_outcomes(context, day: str) -> dict[str, Outcome]:
-    root = _env().dataset_root()
+def _manifest_outcomes(context: dg.AssetCheckExecutionContext, day: str) -> dict[str, Outcome]:
+    root = _env(context).dataset_root()
     path = layout.manifest_path(root)
     if not path.exists():
         return {validation.MANIFEST_COUNTS: fail(validation.MANIFEST_COUNTS, "manifest missing")}
@@ -96,19 +100,23 @@ def _manifest_outcomes(context, day: str) -> dict[str, Outcome]:
 
 
 ship_chips_checks = partitioned_checks(name="ship_chips_checks", asset=ship_chips, rules=CHIP_RULES,
-                                       partitions_def=daily_partitions, evaluate=_chip_outcomes)
+                                       partitions_def=daily_partitions, evaluate=_chip_outcomes,
+                                       required_resource_keys={RESOURCE})
 ship_chips_ais_checks = partitioned_checks(
     name="ship_chips_ais_checks", asset=ship_chips, partitions_def=daily_partitions, evaluate=_ais_outcomes,
+    required_resource_keys={RESOURCE},
     rules=[CheckRule(validation.SCENES_MATCHED,
                      "A day with scenes matched vessels from captured AIS (WARN; figures recorded per day)")])
 chip_index_checks = partitioned_checks(
     name="chip_index_checks", asset=chip_index, partitions_def=daily_partitions, evaluate=_index_outcomes,
+    required_resource_keys={RESOURCE},
     rules=[CheckRule(validation.INDEX_SCHEMA, "tiles.parquet: unique ids, valid geometries, paths exist, known splits", True)])
 stac_catalog_checks = partitioned_checks(
     name="stac_catalog_checks", asset=stac_catalog, partitions_def=daily_partitions, evaluate=_stac_outcomes,
+    required_resource_keys={RESOURCE},
     rules=[CheckRule(validation.STAC_VALID,
                      "The STAC catalog validates against the STAC core and extension JSON schemas")])
 dataset_manifest_checks = partitioned_checks(
     name="dataset_manifest_checks", asset=dataset_manifest, partitions_def=daily_partitions,
-    evaluate=_manifest_outcomes,
+    evaluate=_manifest_outcomes, required_resource_keys={RESOURCE},
     rules=[CheckRule(validation.MANIFEST_COUNTS, "Manifest counts equal the index rows")])

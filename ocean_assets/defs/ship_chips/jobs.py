@@ -27,8 +27,8 @@ def due_run_requests(env: ShipChipsResource, now: dt.datetime) -> list[dg.RunReq
 
 @dg.sensor(job=ship_chips_daily, minimum_interval_seconds=300,
            description="Re-request ship_chips partitions whose failed chips are due for a retry.")
-def ship_chips_retry_sensor(context: dg.SensorEvaluationContext):
-    requests = due_run_requests(ShipChipsResource(), dt.datetime.now(dt.UTC))
+def ship_chips_retry_sensor(context: dg.SensorEvaluationContext, ship_chips_env: ShipChipsResource):
+    requests = due_run_requests(ship_chips_env, dt.datetime.now(dt.UTC))
     if not requests:
         return dg.SkipReason("no chip retries due")
     return requests

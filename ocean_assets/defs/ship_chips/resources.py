@@ -20,9 +20,13 @@ AIS_KEY_ENV = "AISSTREAM_API_KEY"
 
 
 class ShipChipsResource(dg.ConfigurableResource):
-    """Everything the assets need at run time; nothing is read at import time."""
+    """Everything the assets, checks and sensors need at run time; nothing is read at import time.
+    Empty fields fall back to the environment (OCEAN_ASSETS_MODE, OCEAN_ASSETS_DATA_ROOT,
+    DATABASE_URL)."""
 
-    mode: str | None = None  # demo | live; default OCEAN_ASSETS_MODE
+    mode: str | None = None  # demo | live
+    data_root: str = ""  # the dataset goes to <data_root>/ship_chips unless the config names one
+    database_url: str = ""  # the retry store
 
     def _mode(self) -> str:
         return self.mode or get_settings().mode
@@ -34,7 +38,8 @@ class ShipChipsResource(dg.ConfigurableResource):
         return get_settings().config_dir
 
     def config(self) -> ChipConfig:
-        return ChipConfig.from_dict(load_config("ship_chips"), get_settings().data_root)
+        root = Path(self.data_root) if self.data_root else get_settings().data_root
+        return ChipConfig.from_dict(load_config("ship_chips"), root)
 
     def dataset_root(self) -> Path:
         return self.config().dataset_root
@@ -60,7 +65,7 @@ class ShipChipsResource(dg.ConfigurableResource):
         return DemoAis(int(demo.get("size_px", 1024)), int(demo.get("vessels", 9)))
 
     def engine(self) -> sa.Engine:
-        return engine_for(get_settings().database_url)
+        return engine_for(self.database_url or get_settings().database_url)
 
     def backoff(self) -> Backoff:
         r = self.config().section("retries")
