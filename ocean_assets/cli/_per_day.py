@@ -49,7 +49,8 @@ def print_per_day(console: Console, results: Sequence[dg.ExecuteInProcessResult]
     total = 0
     for asset in assets:
         for day, reason in sorted(failed.get(asset, {}).items()):
-            console.print(f"  [red]FAILED[/red] {asset} {day}: {escape(reason)}")
+            # one line per day, never folded: the reason often holds a path to copy
+            console.print(f"  [red]FAILED[/red] {asset} {day}: {escape(reason)}", soft_wrap=True)
             total += 1
     if len(results) > 1:
         console.print(f"  {len(results) - 1} follow-up run(s) did the downstream assets of the good days")
