@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from ocean_assets.settings import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 
 class ConfigError(ValueError):
@@ -32,8 +37,6 @@ def display_path(path: Path) -> str:
 def validate(name: str, data: Any, where: str | None = None) -> dict[str, Any]:
     """``data`` checked against the model of ``config/{name}.yaml``, as a plain mapping with every
     default filled in; a file without a model comes back unchanged. ConfigError: one line."""
-    from pydantic import ValidationError
-
     from ocean_assets.config_models import MODELS
 
     where = where or f"config/{name}.yaml"
@@ -42,8 +45,15 @@ def validate(name: str, data: Any, where: str | None = None) -> dict[str, Any]:
     model = MODELS.get(name)
     if model is None:
         return data
+    return parse(model, data, where).model_dump(by_alias=True)
+
+
+def parse(model: type[M], data: Any, where: str) -> M:
+    """``data`` as a ``model`` instance; ConfigError naming ``where``, the key and the range."""
+    from pydantic import ValidationError
+
     try:
-        return model.model_validate(data).model_dump(by_alias=True)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(error_line(where, exc, model.model_json_schema(by_alias=True))) from None
 
@@ -174,7 +184,7 @@ def error_line(where: str, exc: Any, schema: dict[str, Any]) -> str:
         if kind_word is None:
             what = f"must be {words}" if words else err["msg"][:1].lower() + err["msg"][1:]
         else:
-            what = f"must be {kind_word}" + (f", {words}" if words else "")
+            what = f"must be {kind_word}" + (f" {words}" if words else "")
         line = f"{where}: {path} = {_show(err.get('input'))}: {what}"
     more = len(errors) - 1
     return line + (f" (and {more} more error{'s' if more > 1 else ''})" if more else "")

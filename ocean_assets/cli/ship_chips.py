@@ -92,7 +92,7 @@ def _republish(cfg: ChipConfig, base_url: str | None) -> str:
     from ocean_assets.core.io import atomic_write_text
     from ocean_assets.core.ship_chips.layout import manifest_path
 
-    doc = manifest(index, int(cfg.section("manifest").get("sample_limit", 100)), now_iso())
+    doc = manifest(index, cfg.section("manifest")["sample_limit"], now_iso())
     atomic_write_text(manifest_path(cfg.dataset_root), json.dumps(doc, indent=1, default=str))
     return str(catalog)
 
@@ -113,7 +113,7 @@ def prune_cmd(time_tol_min: float | None, dist_tol_m: float | None) -> None:
         columns=["mmsi", "time_utc", "latitude", "longitude"])
     removed = prune(cfg.dataset_root, ais, time_tol_min or float(match["time_tol_min"]),
                     dist_tol_m or float(match["dist_tol_m"]))
-    _republish(cfg, (cfg.section("stac_publish") or {}).get("base_url"))
+    _republish(cfg, cfg.section("stac_publish")["base_url"])
     click.echo(f"pruned {len(removed)} chips; index, STAC catalog and manifest rewritten")
 
 

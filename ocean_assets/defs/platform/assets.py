@@ -22,7 +22,7 @@ def qa_report_path(day: str):  # noqa: ANN201
              description="Daily QA report (HTML): asset x day grid of pass/warn/fail over the trailing window, "
                          "failure reasons and trends, read from recorded asset-check evaluations.")
 def platform_qa_report(day: Day) -> DayOutput:
-    window = int(load_config("platform").get("qa_report", {}).get("window_days", 7))
+    window = load_config("platform")["qa_report"]["window_days"]
     if "check_keys" not in day.shared:
         from ocean_assets.cli._common import load_definitions
 
