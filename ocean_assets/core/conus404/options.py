@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ocean_assets.config import ConfigError, load_config, require, validate
-from ocean_assets.core.conus404.projection import LAMBERT, LambertConformal
+from ocean_assets.core.conus404.projection import LambertConformal
 from ocean_assets.core.retry import Backoff
 
 AGGREGATES = ("mean", "sum", "min", "max", "bucket_diff")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -50,7 +49,7 @@ class ShipChipsResource(dg.ConfigurableResource):
     def ais(self) -> AisSource:
         cfg = self.config()
         if self._mode() == "live":
-            key = os.environ.get(AIS_KEY_ENV)
+            key = get_settings().ais_api_key
             if not key:
                 raise ConfigError(f"live AIS needs the {AIS_KEY_ENV} environment variable")
             ais = cfg.section("ais")
