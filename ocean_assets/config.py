@@ -48,14 +48,15 @@ def validate(name: str, data: Any, where: str | None = None) -> dict[str, Any]:
     return parse(model, data, where).model_dump(by_alias=True)
 
 
-def parse(model: type[M], data: Any, where: str) -> M:
-    """``data`` as a ``model`` instance; ConfigError naming ``where``, the key and the range."""
+def parse(model: type[M], data: Any, where: str, prefix: tuple[str, ...] = ()) -> M:
+    """``data`` as a ``model`` instance; ConfigError naming ``where``, the key (below ``prefix``,
+    the section ``data`` came from) and the range."""
     from pydantic import ValidationError
 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(error_line(where, exc, model.model_json_schema(by_alias=True))) from None
+        raise ConfigError(error_line(where, exc, model.model_json_schema(by_alias=True), prefix)) from None
 
 
 @lru_cache(maxsize=32)
@@ -72,6 +73,25 @@ def load_config(name: str, config_dir: Path | None = None) -> dict[str, Any]:
     if not path.exists():
         raise ConfigError(f"config file not found: {path}")
     return _load(path, path.stat().st_mtime, name)
+
+
+def check_all(config_dir: Path | None = None) -> None:
+    """Validate every config file that has a model (missing files are left to their readers)."""
+    from ocean_assets.config_models import MODELS
+
+    directory = Path(config_dir or get_settings().config_dir)
+    for name in MODELS:
+        if (directory / f"{name}.yaml").exists():
+            load_config(name, directory)
+
+
+def yaml_error_line(exc: Any) -> str:
+    """One line for a YAML syntax error: file, line, column and the parser's complaint."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{mark.name}, line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "YAML"
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    context = getattr(exc, "context", None)
+    return " ".join(f"{where}: malformed YAML: {problem}{f' ({context})' if context else ''}".split())
 
 
 def require(mapping: dict[str, Any], key: str, where: str) -> Any:
@@ -162,12 +182,12 @@ _KINDS = {"float": "a number", "int": "an integer", "bool": "true or false", "st
           "dict": "a mapping", "model": "a mapping", "list": "a list", "tuple": "a list", "date": "a date (YYYY-MM-DD)"}
 
 
-def error_line(where: str, exc: Any, schema: dict[str, Any]) -> str:
+def error_line(where: str, exc: Any, schema: dict[str, Any], prefix: tuple[str, ...] = ()) -> str:
     """The first validation error as ``file: key.path = value: must be ...`` (+ how many more)."""
     errors = exc.errors(include_url=False)
     err = errors[0]
     loc, kind = tuple(err["loc"]), err["type"]
-    path = key_path(loc) or "(top level)"
+    path = key_path(prefix + loc) or "(top level)"
     parent, node = schema_at(schema, loc)
     words = allowed(node)
     if kind == "missing":

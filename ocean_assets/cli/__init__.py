@@ -20,7 +20,8 @@ Exit codes (every command):
   1  done, but something failed: a check, a run, a file (validate), a remote service or the
      database unreachable, the disk full
   2  usage or configuration error: a bad option or date, an unknown domain or product, a missing
-     path, malformed YAML, an invalid DATABASE_URL or OCEAN_ASSETS_MODE
+     path, malformed YAML or a config value out of range (every command checks config/*.yaml
+     first), an invalid DATABASE_URL or OCEAN_ASSETS_MODE
 Errors are one line on stderr, starting with "Error:"."""
 
 
@@ -76,6 +77,9 @@ def yaml_message(exc: Any) -> str:
     return _one_line(f"{where}: malformed YAML: {problem}" + (f" ({context})" if context else ""))
 
 
+UNCHECKED = {"doctor"}  # reports each config file itself
+
+
 class _Cli(click.Group):
     """Every error a user can cause ends in one line on stderr and a documented exit code."""
 
@@ -87,6 +91,11 @@ class _Cli(click.Group):
         except ValueError as exc:
             raise click.UsageError(_one_line(exc)) from None
         try:
+            args = [*ctx._protected_args, *ctx.args]
+            if args and args[0] not in UNCHECKED and not {"-h", "--help"} & set(args):
+                from ocean_assets.config import check_all
+
+                check_all()  # a bad value in any config file: one line naming file, key and range; exit 2
             return super().invoke(ctx)
         except click.ClickException:
             raise

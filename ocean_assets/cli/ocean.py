@@ -36,7 +36,9 @@ def _products(config_file: Path | None) -> dict[str, ProductSpec]:
             raw = yaml.safe_load(fh) or {}
     except OSError as exc:
         raise click.UsageError(f"cannot read config {config_file}: {exc.strerror or exc}") from None
-    return load_products(raw)
+    from ocean_assets.config import display_path
+
+    return load_products(raw, display_path(config_file))
 
 
 def _expand(paths: tuple[str, ...]) -> list[Path]:

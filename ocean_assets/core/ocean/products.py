@@ -203,10 +203,10 @@ def _positive(value: Any, where: str) -> float:
     return number
 
 
-def load_products(config: dict[str, Any] | None = None) -> dict[str, ProductSpec]:
+def load_products(config: dict[str, Any] | None = None, where: str = "config/ocean.yaml") -> dict[str, ProductSpec]:
     """Product specs from the ocean config; any malformed entry raises ConfigError naming the key.
     A mapping given here (not read by load_config) is validated against the model first."""
-    cfg = load_config("ocean") if config is None else validate("ocean", config)
+    cfg = load_config("ocean") if config is None else validate("ocean", config, where)
     cfg = _mapping(cfg, "config/ocean.yaml")
     raw_aliases = _mapping(cfg.get("unit_aliases") or {}, "config/ocean.yaml: unit_aliases")
     aliases = {_text(k, "config/ocean.yaml: unit_aliases"): _texts(v, f"config/ocean.yaml: unit_aliases.{k}")

@@ -40,7 +40,7 @@ class ScoreConfig:
         from ocean_assets.config import parse
         from ocean_assets.config_models.reef_health import Score
 
-        s = parse(Score, cfg, "config/reef_health.yaml: score")
+        s = parse(Score, cfg, "config/reef_health.yaml", ("score",))
         return cls(s.method, s.baseline, s.w_sst, s.w_dhw, s.anomaly_threshold,
                    s.stress.w_anomaly, s.stress.w_dhw, s.stress.w_alert, s.stress.baseline)
 
