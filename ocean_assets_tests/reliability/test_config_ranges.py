@@ -139,3 +139,29 @@ def test_doctor_validates_every_config_file(config_dir: Path) -> None:
     assert not rows["config:ocean.yaml"]["passed"]
     assert "texture.width = -1: must be >= 1" in rows["config:ocean.yaml"]["message"]
     assert all(rows[f"config:{n}.yaml"]["passed"] for n in MODELS if n != "ocean")
+
+
+def test_docs_configuration_md_is_the_generated_table() -> None:
+    """docs/configuration.md = render() of the models and ENV_VARS; regenerate with
+    ``python -m ocean_assets.config_models.docs > docs/configuration.md``."""
+    from ocean_assets.config_models.docs import config_rows, render
+
+    text = (PROJECT_ROOT / "docs" / "configuration.md").read_text()
+    assert text == render()
+    assert "| `products.<name>.max_nan_fraction` | number | 0.5 | between 0 and 1 |" in text
+    assert "| `score.anomaly_threshold` | number | 70.0 | between 0 and 100 |" in text
+    for name in MODELS:  # every key of every shipped file has its row
+        keys = {row[0] for row in config_rows(name)}
+        raw = yaml.safe_load((PROJECT_ROOT / "config" / f"{name}.yaml").read_text())
+        assert set(raw) <= keys, name
+
+
+def test_every_environment_variable_the_code_reads_is_declared() -> None:
+    """A literal name read with os.environ / getenv anywhere in ocean_assets is in settings.ENV_VARS."""
+    import re
+
+    from ocean_assets.settings import ENV_BY_NAME
+
+    pattern = re.compile(r"""(?:environ\.get|environ\[|getenv)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
+    read = {m for f in (PROJECT_ROOT / "ocean_assets").rglob("*.py") for m in pattern.findall(f.read_text())}
+    assert read and read <= set(ENV_BY_NAME), sorted(read - set(ENV_BY_NAME))
