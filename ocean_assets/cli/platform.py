@@ -34,6 +34,8 @@ def doctor(as_json: bool) -> None:
         console.print(env)
         table = Table("check", "result", "detail", title="checks")
         for r in results:
+            if r.rule.startswith("env:") and r.passed:  # already in the environment table
+                continue
             mark = "[green]OK[/green]" if r.passed else ("[red]FAIL[/red]" if r.severity == "ERROR" else "[yellow]WARN[/yellow]")
             table.add_row(r.rule, mark, escape(r.message))
         console.print(table)
