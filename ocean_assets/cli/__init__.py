@@ -70,11 +70,9 @@ def _translate(exc: Exception) -> click.ClickException | None:
 
 def yaml_message(exc: Any) -> str:
     """One line for a YAML syntax error: file, line, column and the parser's complaint."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f"{mark.name}, line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "YAML"
-    problem = getattr(exc, "problem", None) or type(exc).__name__
-    context = getattr(exc, "context", None)
-    return _one_line(f"{where}: malformed YAML: {problem}" + (f" ({context})" if context else ""))
+    from ocean_assets.config import yaml_error_line
+
+    return yaml_error_line(exc)
 
 
 UNCHECKED = {"doctor"}  # reports each config file itself
@@ -91,7 +89,7 @@ class _Cli(click.Group):
         except ValueError as exc:
             raise click.UsageError(_one_line(exc)) from None
         try:
-            args = [*ctx._protected_args, *ctx.args]
+            args = [*ctx._protected_args, *ctx.args]  # as click's own Group.invoke reads them
             if args and args[0] not in UNCHECKED and not {"-h", "--help"} & set(args):
                 from ocean_assets.config import check_all
 
