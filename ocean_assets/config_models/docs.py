@@ -82,8 +82,10 @@ def _rows(node: dict[str, Any], defs: dict[str, Any], path: str) -> list[tuple[s
         here = f"{path}.{key}" if path else key
         child = _resolve(prop, defs)
         names = allowed(_resolve(child.get("propertyNames", {}), defs))
+        each = allowed(_resolve(child.get("items", {}), defs)) if child.get("type") == "array" else ""
         rows.append((here, _type(prop, defs), _default(prop, key in required),
-                     "; ".join(t for t in (f"names: {names}" if names else "", allowed(child)) if t),
+                     "; ".join(t for t in (f"names: {names}" if names else "", allowed(child),
+                                           f"each {each}" if each else "") if t),
                      prop.get("description", child.get("description", ""))))
         if "properties" in child:
             rows += _rows(child, defs, here)
