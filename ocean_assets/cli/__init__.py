@@ -20,7 +20,8 @@ Exit codes (every command):
   1  done, but something failed: a check, a run, a file (validate), a remote service or the
      database unreachable, the disk full
   2  usage or configuration error: a bad option or date, an unknown domain or product, a missing
-     path, malformed YAML, an invalid DATABASE_URL or OCEAN_ASSETS_MODE
+     path, malformed YAML or a config value out of range (every command checks config/*.yaml
+     first), an invalid DATABASE_URL or OCEAN_ASSETS_MODE
 Errors are one line on stderr, starting with "Error:"."""
 
 
@@ -69,11 +70,12 @@ def _translate(exc: Exception) -> click.ClickException | None:
 
 def yaml_message(exc: Any) -> str:
     """One line for a YAML syntax error: file, line, column and the parser's complaint."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f"{mark.name}, line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "YAML"
-    problem = getattr(exc, "problem", None) or type(exc).__name__
-    context = getattr(exc, "context", None)
-    return _one_line(f"{where}: malformed YAML: {problem}" + (f" ({context})" if context else ""))
+    from ocean_assets.config import yaml_error_line
+
+    return yaml_error_line(exc)
+
+
+UNCHECKED = {"doctor"}  # reports each config file itself
 
 
 class _Cli(click.Group):
@@ -87,6 +89,11 @@ class _Cli(click.Group):
         except ValueError as exc:
             raise click.UsageError(_one_line(exc)) from None
         try:
+            args = [*ctx._protected_args, *ctx.args]  # as click's own Group.invoke reads them
+            if args and args[0] not in UNCHECKED and not {"-h", "--help"} & set(args):
+                from ocean_assets.config import check_all
+
+                check_all()  # a bad value in any config file: one line naming file, key and range; exit 2
             return super().invoke(ctx)
         except click.ClickException:
             raise

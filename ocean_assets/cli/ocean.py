@@ -36,7 +36,9 @@ def _products(config_file: Path | None) -> dict[str, ProductSpec]:
             raw = yaml.safe_load(fh) or {}
     except OSError as exc:
         raise click.UsageError(f"cannot read config {config_file}: {exc.strerror or exc}") from None
-    return load_products(raw)
+    from ocean_assets.config import display_path
+
+    return load_products(raw, display_path(config_file))
 
 
 def _expand(paths: tuple[str, ...]) -> list[Path]:
@@ -127,7 +129,9 @@ def _print_reports(reports: list[dict]) -> None:
 def validate_config(config_file: Path | None, mode: str | None, as_json: bool) -> None:
     """Check every configured dataset id against the catalogue: exists, variables, daily cadence.
 
-    Exit 0 when every id passes, 1 when any fails, 2 on usage errors (malformed config).
+    First every file under config/ is validated against its model (docs/configuration.md): a value
+    out of range, an unknown key or product name ends in one line naming the file, key and range.
+    Exit 0 when every id passes, 1 when any fails, 2 on usage errors (malformed or invalid config).
     """
     products = _products(config_file)  # ConfigError / malformed YAML: one line, exit 2
     from rich.markup import escape

@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ocean_assets.config import ConfigError, load_config
+from ocean_assets.config import load_config
 from ocean_assets.core.raw_zone.archive import archive_year
 from ocean_assets.core.raw_zone.backups import BackupError, list_backups, rollback
 from ocean_assets.core.raw_zone.inventory import scan_raw
@@ -35,9 +35,9 @@ def _zones() -> Zones:
 
 def _preflight(zones: Zones) -> None:
     try:
-        fraction = load_config("raw_zone").get("preflight", {}).get("min_free_fraction", 0.2)
-        check_disk(zones.data_root, float(fraction))
-    except (PreflightError, ConfigError) as exc:
+        fraction = load_config("raw_zone")["preflight"]["min_free_fraction"]  # ConfigError: exit 2
+        check_disk(zones.data_root, fraction)
+    except PreflightError as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -28,6 +27,7 @@ from ocean_assets.core.conus404.aggregate import day_slice
 from ocean_assets.core.conus404.options import Conus404Options
 from ocean_assets.core.conus404.projection import LambertConformal
 from ocean_assets.core.redact import redact
+from ocean_assets.settings import get_settings
 
 FULL_GRID = (1015, 1367)
 ARCHIVE_T0 = np.datetime64("1979-10-01T00", "h")  # the model start: running totals are 0 here
@@ -241,7 +241,7 @@ def demo_dataset(hours: np.ndarray, grid: tuple[int, int], variables: list[str] 
 
 
 def grid_from_env(default: tuple[int, int]) -> tuple[int, int]:
-    value = os.environ.get(GRID_ENV, "").strip().lower()
+    value = get_settings().conus404_grid  # environment over config file (demo.grid)
     if not value:
         return default
     if value == "full":
@@ -378,7 +378,7 @@ class StacZarrSource:
 
 def select_source(options: Conus404Options, mode: str) -> Conus404Source:
     """Mirror if OCEAN_ASSETS_CONUS404_ZARR is set, else live or demo by mode."""
-    mirror = os.environ.get(ZARR_ENV, "").strip()
+    mirror = get_settings().conus404_zarr
     if mirror:
         return ZarrStoreSource(mirror)
     if mode == "live":

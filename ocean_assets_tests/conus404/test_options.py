@@ -18,13 +18,13 @@ def raw() -> dict:
 
 
 @pytest.mark.parametrize(("path", "value", "words"), [
-    (("plausibility_max_fraction",), 1.5, "plausibility_max_fraction: 1.5 is outside [0.0, 1.0]"),
+    (("plausibility_max_fraction",), 1.5, "plausibility_max_fraction = 1.5: must be between 0 and 1"),
     (("impossible", "PSFC"), {"min": 9, "max": 1}, "impossible.PSFC: max 1 is below min 9"),
-    (("impossible", "T2"), {"minimum": 0}, "impossible.T2: expected {min: number, max: number}"),
-    (("projection", "map_proj"), 2, "projection.map_proj: only 1 (Lambert conformal)"),
-    (("projection", "truelat1"), 95, "projection.truelat1: 95 is outside [-90.0, 90.0]"),
-    (("projection", "dx"), "4 km", "projection.dx: '4 km' is not a number"),
-    (("winds", "pairs"), [["U10"]], "winds.pairs: each pair is [x component, y component]"),
+    (("impossible", "T2"), {"minimum": 0}, "impossible.T2.minimum: unknown key (allowed: min, max)"),
+    (("projection", "map_proj"), 2, "projection.map_proj = 2: must be one of 1"),
+    (("projection", "truelat1"), 95, "projection.truelat1 = 95: must be between -90 and 90"),
+    (("projection", "dx"), "4 km", "projection.dx = '4 km': must be a number > 0"),
+    (("winds", "pairs"), [["U10"]], "winds.pairs[0][1]: missing item"),
     (("aggregation", "ACSWDNB"), ["bucket_diff", "mean"], "a running total has only bucket_diff"),
 ])
 def test_bad_values_name_file_key_and_range(raw, path, value, words) -> None:

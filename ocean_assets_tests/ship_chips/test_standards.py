@@ -169,7 +169,7 @@ def test_names_from_outside_are_checked_before_they_become_paths(cfg, tmp_path: 
     assert rec["status"] == "rejected" and rec["reason"] == "unsafe_name"
     assert not list((root / "chips").rglob("2320061*"))
     # Tiles from the config, capture file names, index paths.
-    with pytest.raises(ConfigError, match="aois.tile"):
+    with pytest.raises(ConfigError, match=r"aois\[0\]\.tile"):
         _ = ChipConfig.from_dict({**cfg.raw, "aois": [{"tile": "../x", "epsg": 32631, "bbox": [0, 0, 1, 1]}]},
                                  tmp_path).aois
     with pytest.raises(layout.UnsafeName):

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ocean_assets.config import ConfigError, load_config, require
-from ocean_assets.core.conus404.projection import LAMBERT, LambertConformal
+from ocean_assets.config import ConfigError, load_config, require, validate
+from ocean_assets.core.conus404.projection import LambertConformal
 from ocean_assets.core.retry import Backoff
 
 AGGREGATES = ("mean", "sum", "min", "max", "bucket_diff")
@@ -64,10 +64,11 @@ def _date(value: Any, where: str) -> dt.date:
 
 
 def parse_options(raw: dict[str, Any], where: str = "conus404.yaml") -> Conus404Options:
+    raw = validate("conus404", raw, f"config/{where}" if "/" not in where else where)  # ranges, defaults
     archive = require(raw, "archive", where)
     live = require(raw, "live", where)
-    reads = raw.get("reads", {})
-    catchup = raw.get("catchup", {})
+    reads = raw["reads"]
+    catchup = raw["catchup"]
     aggregation: dict[str, tuple[str, ...]] = {}
     for var, aggs in require(raw, "aggregation", where).items():
         aggs = tuple(aggs or ())
@@ -76,7 +77,7 @@ def parse_options(raw: dict[str, Any], where: str = "conus404.yaml") -> Conus404
             raise ConfigError(f"{where}: aggregation.{var}: {aggs} (allowed: {AGGREGATES})")
         aggregation[var] = aggs
     buckets = {var: _bucket(spec, f"{where}: buckets.{var}")
-               for var, spec in (raw.get("buckets") or {}).items()}
+               for var, spec in raw["buckets"].items()}
     for var, aggs in aggregation.items():
         if "bucket_diff" in aggs and var not in buckets:
             raise ConfigError(f"{where}: {var} uses bucket_diff but has no buckets.{var} entry")
@@ -85,37 +86,36 @@ def parse_options(raw: dict[str, Any], where: str = "conus404.yaml") -> Conus404
                               f"got {list(aggs)}")
     plaus = _limits(raw.get("plausibility"), f"{where}: plausibility")
     impossible = _limits(raw.get("impossible"), f"{where}: impossible")
-    fraction = _number(raw.get("plausibility_max_fraction", 0.01),
-                       f"{where}: plausibility_max_fraction", 0.0, 1.0)
-    winds = raw.get("winds") or {}
-    pairs = tuple(tuple(str(n) for n in pair) for pair in winds.get("pairs", [["U10", "V10"]]))
+    fraction = raw["plausibility_max_fraction"]
+    winds = raw["winds"]
+    pairs = tuple(tuple(str(n) for n in pair) for pair in winds["pairs"])
     if any(len(pair) != 2 for pair in pairs):
         raise ConfigError(f"{where}: winds.pairs: each pair is [x component, y component], got {pairs}")
-    grid = tuple(int(n) for n in raw.get("demo", {}).get("grid", (60, 80)))
+    grid = tuple(raw["demo"]["grid"])
     opts = Conus404Options(
         archive_start=_date(require(archive, "start", where), f"{where}: archive.start"),
         archive_end=_date(require(archive, "end", where), f"{where}: archive.end"),
         stac_url=str(require(live, "stac_url", where)),
-        collection=str(live.get("collection", "conus404")),
-        asset=str(live.get("asset", "zarr-abfs")),
+        collection=live["collection"],
+        asset=live["asset"],
         aggregation=aggregation,
         buckets=buckets,
         plausibility=plaus,
-        max_concurrent_reads=int(reads.get("max_concurrent_reads", 4)),
+        max_concurrent_reads=reads["max_concurrent_reads"],
         backoff=Backoff(
-            attempts=int(reads.get("attempts", 4)),
-            base_seconds=float(reads.get("backoff_base_seconds", 1.0)),
-            max_seconds=float(reads.get("backoff_max_seconds", 30.0)),
+            attempts=reads["attempts"],
+            base_seconds=reads["backoff_base_seconds"],
+            max_seconds=reads["backoff_max_seconds"],
         ),
-        complevel=int(raw.get("output", {}).get("netcdf_complevel", 1)),
+        complevel=raw["output"]["netcdf_complevel"],
         demo_grid=(grid[0], grid[1]),
-        window_start=_date(catchup.get("window_start", archive["start"]), f"{where}: catchup"),
-        window_end=_date(catchup.get("window_end", archive["end"]), f"{where}: catchup"),
-        max_per_tick=int(catchup.get("max_per_tick", 3)),
+        window_start=_date(catchup["window_start"] or archive["start"], f"{where}: catchup"),
+        window_end=_date(catchup["window_end"] or archive["end"], f"{where}: catchup"),
+        max_per_tick=catchup["max_per_tick"],
         impossible=impossible,
         plausibility_max_fraction=fraction,
         projection=_projection(raw.get("projection"), f"{where}: projection"),
-        rotate_winds=bool(winds.get("rotate_to_earth", True)),
+        rotate_winds=winds["rotate_to_earth"],
         wind_pairs=pairs,  # type: ignore[arg-type]
     )
     if opts.max_concurrent_reads < 1:
@@ -148,25 +148,15 @@ def _limits(raw: Any, where: str) -> dict[str, Limits]:
     return out
 
 
-def _bucket(spec: Any, where: str) -> tuple[str | None, float]:
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{where}: expected {{counter: name or null, size: number}}, got {spec!r}")
-    counter = spec.get("counter")
-    return (str(counter) if counter else None), _number(spec.get("size", 1e9), f"{where}.size", 0.0)
+def _bucket(spec: dict[str, Any], where: str) -> tuple[str | None, float]:
+    return spec["counter"] or None, spec["size"]  # types and ranges: config_models.conus404.Bucket
 
 
-def _projection(raw: Any, where: str) -> LambertConformal | None:
+def _projection(raw: dict[str, Any] | None, where: str) -> LambertConformal | None:
+    """Ranges (latitudes, longitudes, dx/dy > 0, map_proj 1) are checked by config_models.conus404."""
     if not raw:
         return None
-    if int(raw.get("map_proj", LAMBERT)) != LAMBERT:
-        raise ConfigError(f"{where}.map_proj: only {LAMBERT} (Lambert conformal) is supported")
-    lat = {"truelat1", "truelat2", "cen_lat"}
-    values = {}
-    for key in ("truelat1", "truelat2", "stand_lon", "cen_lat", "cen_lon", "dx", "dy"):
-        lo, hi = (-90.0, 90.0) if key in lat else (-180.0, 180.0) if "lon" in key else (1e-9, None)
-        values[key] = _number(require(raw, key, where), f"{where}.{key}", lo, hi)
-    values["earth_radius"] = _number(raw.get("earth_radius", 6_370_000.0), f"{where}.earth_radius", 1.0)
-    return LambertConformal(**values)
+    return LambertConformal(**{k: v for k, v in raw.items() if k != "map_proj"})
 
 
 def load_options(config_dir: Path | None = None) -> Conus404Options:

@@ -12,7 +12,6 @@ many chunks were read. Writing streams dask arrays band by band into the NetCDF 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,20 +26,14 @@ from ocean_assets.core.ocean.netcdf import write_product
 from ocean_assets.core.ocean.products import ProductSpec
 from ocean_assets.core.outcome import Outcome, fail, ok
 
-DEFAULT_BUDGET_MB = 1024
 BANDS_IN_BUDGET = 8  # one chunk of one variable uses at most budget / 8 (room for masks, temporaries)
 
 
 def memory_budget_bytes() -> int:
     """The per-step memory budget for one day's arrays (read at run time)."""
-    raw = os.environ.get("OCEAN_ASSETS_MEMORY_BUDGET_MB", "").strip()
-    try:
-        mb = float(raw) if raw else DEFAULT_BUDGET_MB
-    except ValueError:
-        raise ValueError(f"OCEAN_ASSETS_MEMORY_BUDGET_MB must be a number of MB, got {raw!r}") from None
-    if mb <= 0:
-        raise ValueError(f"OCEAN_ASSETS_MEMORY_BUDGET_MB must be positive, got {raw!r}")
-    return int(mb * 1024 * 1024)
+    from ocean_assets.settings import get_settings
+
+    return int(get_settings().memory_budget_mb * 1024 * 1024)
 
 
 def decoded_nbytes(ds: xr.Dataset) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocean_assets.config import ConfigError, load_config, require
+from ocean_assets.config import ConfigError, load_config, require, validate
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def _product(name: str, raw: Any, aliases: dict[str, tuple[str, ...]]) -> Produc
         depth = _mapping(depth, f"{where}.depth")
         depth = tuple(_required_number(require(depth, k, f"{where}.depth"), f"{where}.depth.{k}")
                       for k in ("min", "max"))
-    expected_step = raw.get("expected_step", "P1D")
+    expected_step = raw["expected_step"]
     iso_duration_days(expected_step)
     erddap, speed = raw.get("erddap"), raw.get("speed")
     mode = _optional_text(raw, "mode", where)
@@ -150,18 +150,18 @@ def _product(name: str, raw: Any, aliases: dict[str, tuple[str, ...]]) -> Produc
         raise ConfigError(f"{where}.mode: must be demo or live, got {mode!r}")
     return ProductSpec(
         name=name,
-        title=_text(raw.get("title", name), f"{where}.title"),
+        title=_text(raw["title"] or name, f"{where}.title"),
         source=_text(require(raw, "source", where), f"{where}.source"),
         dataset_id=_text(require(raw, "dataset_id", where), f"{where}.dataset_id"),
         expected_step=expected_step,
         variables=variables,
         dims=_texts(require(raw, "dims", where), f"{where}.dims"),
-        lat=_text(coords.get("lat", "latitude"), f"{where}.coords.lat"),
-        lon=_text(coords.get("lon", "longitude"), f"{where}.coords.lon"),
+        lat=_text(coords["lat"], f"{where}.coords.lat"),
+        lon=_text(coords["lon"], f"{where}.coords.lon"),
         region=Region(**{k: _required_number(require(region, k, f"{where}.region"), f"{where}.region.{k}")
                          for k in ("min_lon", "max_lon", "min_lat", "max_lat")}),
-        demo_resolution=_positive(raw.get("demo_resolution", 0.25), f"{where}.demo_resolution"),
-        max_nan_fraction=_required_number(raw.get("max_nan_fraction", 0.5), f"{where}.max_nan_fraction"),
+        demo_resolution=_positive(raw["demo_resolution"], f"{where}.demo_resolution"),
+        max_nan_fraction=_required_number(raw["max_nan_fraction"], f"{where}.max_nan_fraction"),
         unit_aliases=aliases,
         optional_variables=_texts(raw.get("optional_variables") or [], f"{where}.optional_variables"),
         land_mask_variable=_optional_text(raw, "land_mask_variable", where),
@@ -202,9 +202,10 @@ def _positive(value: Any, where: str) -> float:
     return number
 
 
-def load_products(config: dict[str, Any] | None = None) -> dict[str, ProductSpec]:
-    """Product specs from the ocean config; any malformed entry raises ConfigError naming the key."""
-    cfg = config if config is not None else load_config("ocean")
+def load_products(config: dict[str, Any] | None = None, where: str = "config/ocean.yaml") -> dict[str, ProductSpec]:
+    """Product specs from the ocean config; any malformed entry raises ConfigError naming the key.
+    A mapping given here (not read by load_config) is validated against the model first."""
+    cfg = load_config("ocean") if config is None else validate("ocean", config, where)
     cfg = _mapping(cfg, "config/ocean.yaml")
     raw_aliases = _mapping(cfg.get("unit_aliases") or {}, "config/ocean.yaml: unit_aliases")
     aliases = {_text(k, "config/ocean.yaml: unit_aliases"): _texts(v, f"config/ocean.yaml: unit_aliases.{k}")

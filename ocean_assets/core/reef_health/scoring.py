@@ -36,14 +36,13 @@ class ScoreConfig:
 
     @classmethod
     def from_config(cls, cfg: dict) -> ScoreConfig:
-        stress = cfg.get("stress", {})
-        method = cfg.get("method", "stress")
-        if method not in ("reference", "stress"):
-            raise ValueError(f"score.method must be reference or stress, got {method!r}")
-        return cls(method, float(cfg.get("baseline", 80)), float(cfg.get("w_sst", 1.5)),
-                   float(cfg.get("w_dhw", 5.0)), float(cfg.get("anomaly_threshold", 70)),
-                   float(stress.get("w_anomaly", 10)), float(stress.get("w_dhw", 6)), float(stress.get("w_alert", 8)),
-                   float(stress.get("baseline", 100)))
+        """From the ``score`` section of config/reef_health.yaml (checked and completed by its model)."""
+        from ocean_assets.config import parse
+        from ocean_assets.config_models.reef_health import Score
+
+        s = parse(Score, cfg, "config/reef_health.yaml", ("score",))
+        return cls(s.method, s.baseline, s.w_sst, s.w_dhw, s.anomaly_threshold,
+                   s.stress.w_anomaly, s.stress.w_dhw, s.stress.w_alert, s.stress.baseline)
 
 
 def reference_score(sst: np.ndarray, dhw: np.ndarray, cfg: ScoreConfig) -> np.ndarray:

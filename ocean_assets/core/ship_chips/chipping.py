@@ -193,7 +193,7 @@ def _nodata(scene: dict[str, Any], name: str) -> float:
 def gate(scene: dict[str, Any], bounds: tuple[float, float, float, float], size: int,
          cfg: dict[str, Any]) -> GateResult:
     """Centre-window checks: SCL cloud and land fractions, median NDWI; thresholds from config."""
-    c = int(cfg.get("center_px", 16))
+    c = cfg["center_px"]
     west, south, east, north = bounds
     res = (east - west) / size
     cx, cy = (west + east) / 2, (south + north) / 2
@@ -232,19 +232,19 @@ def write_chip(scene: dict[str, Any], bounds: tuple[float, float, float, float],
     """Windowed read of ``bands`` and an atomic COG write (rio-cogeo)."""
     size = int(tiling["chip_size_px"])
     data = np.stack([read_window(scene["assets"][b]["href"], bounds, size,
-                                 tiling.get("resample_method", "bilinear")) for b in bands])
+                                 tiling["resample_method"]) for b in bands])
     transform = rasterio.transform.from_bounds(*bounds, size, size)
     profile = {"driver": "GTiff", "width": size, "height": size, "count": len(bands),
                "dtype": "uint16", "crs": crs, "transform": transform, "nodata": 0}
-    cog = cog_profiles.get(tiling.get("compression", "deflate"))
-    cog.update(blockxsize=int(tiling.get("block_size", 256)), blockysize=int(tiling.get("block_size", 256)))
+    cog = cog_profiles.get(tiling["compression"])
+    cog.update(blockxsize=tiling["block_size"], blockysize=tiling["block_size"])
     with MemoryFile() as mem:
         with mem.open(**profile) as staged:
             staged.write(data)
             for i, name in enumerate(bands, start=1):
                 staged.set_band_description(i, name)
         with mem.open() as tmp_ds, atomic_path(path) as tmp:
-            cog_translate(tmp_ds, str(tmp), cog, overview_level=len(tiling.get("overviews") or []),
+            cog_translate(tmp_ds, str(tmp), cog, overview_level=len(tiling["overviews"]),
                           overview_resampling="average", quiet=True, in_memory=True)
 
 
@@ -307,7 +307,7 @@ def rfc7946_geometry(ring: list[tuple[float, float]]) -> Polygon | MultiPolygon:
 def process_observation(obs: Observation, dataset_root: Path, bands: list[str],
                         tiling: dict[str, Any], gate_cfg: dict[str, Any]) -> dict[str, Any]:
     """Gate then chip one observation. Raises ChipError for retryable read/write failures."""
-    split = split_for(obs.mmsi, tiling.get("split") or {"train": 1.0})
+    split = split_for(obs.mmsi, tiling["split"])
     size = int(tiling["chip_size_px"])
     try:
         path = chip_path(dataset_root, split, obs)

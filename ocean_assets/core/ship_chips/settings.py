@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ocean_assets.config import ConfigError
+from ocean_assets.config import ConfigError, validate
 from ocean_assets.core.ship_chips.layout import UnsafeName, safe_name
 
 
@@ -24,14 +24,13 @@ class ChipConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], data_root: Path) -> ChipConfig:
-        for key in ("aois", "tiling", "gate", "stac", "ais", "match"):
-            if key not in raw:
-                raise ConfigError(f"ship_chips.yaml: missing section {key!r}")
-        root = raw.get("dataset_root")
+        """``raw`` checked and completed by config_models.ship_chips (sections, ranges, names)."""
+        raw = validate("ship_chips", raw)
+        root = raw["dataset_root"]
         return cls(raw=raw, dataset_root=Path(root) if root else data_root / "ship_chips")
 
     def section(self, name: str) -> dict[str, Any]:
-        return dict(self.raw.get(name) or {})
+        return dict(self.raw[name] or {})
 
     @property
     def aois(self) -> list[Aoi]:
@@ -47,8 +46,8 @@ class ChipConfig:
     def bands(self) -> list[str]:
         tiling = self.section("tiling")
         bands = list(tiling["bands_core"])
-        if tiling.get("include_swir"):
-            bands += list(tiling.get("bands_swir") or [])
+        if tiling["include_swir"]:
+            bands += list(tiling["bands_swir"])
         return bands
 
 

@@ -96,8 +96,8 @@ class ChecksPassed:
 def ocean_sweep(instance: dg.DagsterInstance, ocean: OceanResource) -> dict[str, Any]:
     """The corruption sweep against what this instance recorded (``config/ocean.yaml`` corruption)."""
     root = ocean.data_root()
-    settings = ocean.config().get("corruption", {}) or {}
+    settings = ocean.config()["corruption"]
     recorded = Recorded(latest_digests(instance, root), ChecksPassed(instance))
     texture, _ = ocean.texture_spec()
-    return sweep(root, ocean.products(), recorded, reverify=int(settings.get("reverify_per_sweep", 100)),
+    return sweep(root, ocean.products(), recorded, reverify=settings["reverify_per_sweep"],
                  texture=texture)

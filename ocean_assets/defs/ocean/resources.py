@@ -33,10 +33,9 @@ class OceanResource(dg.ConfigurableResource):
         return self.products()[name]
 
     def backoff(self) -> Backoff:
-        retry = self.config().get("retry", {})
-        return Backoff(attempts=int(retry.get("attempts", 4)),
-                       base_seconds=float(retry.get("base_seconds", 2.0)),
-                       max_seconds=float(retry.get("max_seconds", 60.0)))
+        retry = self.config()["retry"]
+        return Backoff(attempts=retry["attempts"], base_seconds=retry["base_seconds"],
+                       max_seconds=retry["max_seconds"])
 
     def source(self, spec: ProductSpec) -> ProductSource:
         return source_for(spec, self.resolved_mode(spec), self.backoff())
@@ -48,12 +47,12 @@ class OceanResource(dg.ConfigurableResource):
         return get_settings().data_root
 
     def texture_spec(self) -> tuple[TextureSpec, float]:
-        cfg = dict(self.config().get("texture", {}))
-        min_cov = float(cfg.pop("min_ocean_coverage", 0.5))
+        cfg = dict(self.config()["texture"])
+        min_cov = cfg.pop("min_ocean_coverage")
         return TextureSpec(**cfg), min_cov
 
     def automation(self) -> dict:
-        return dict(self.config().get("automation", {}))
+        return dict(self.config()["automation"])
 
     def latest_available(self) -> dt.date:
         """The newest day every enabled product can deliver."""

@@ -32,10 +32,10 @@ def ocean_availability_sensor(context: dg.SensorEvaluationContext, ocean: OceanR
     if context.cursor:
         start = dt.date.fromisoformat(context.cursor) + dt.timedelta(days=1)
     else:
-        start = latest - dt.timedelta(days=int(settings.get("lookback_days", 3)) - 1)
+        start = latest - dt.timedelta(days=settings["lookback_days"] - 1)
     first_partition = dt.date.fromisoformat(daily_partitions.start.strftime("%Y-%m-%d"))
     start = max(start, first_partition)
-    limit = int(settings.get("max_requests_per_tick", 7))
+    limit = settings["max_requests_per_tick"]
     days = []
     day = start
     while day <= latest and len(days) < limit:
@@ -141,7 +141,7 @@ def _sweep_findings(instance: dg.DagsterInstance, after_storage_id: int,
 def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResource):
     state = RecoveryState.from_cursor(context.cursor)
     automation = ocean.automation()
-    budget = int(automation.get("recovery_budget", 3))
+    budget = automation["recovery_budget"]
     failed_checks, state.check_storage_id = _failed_integrity(context.instance, state.check_storage_id)
     failed_runs, state.runs_updated_after = _failed_runs(context.instance, state.runs_updated_after)
     swept, state.report_storage_id = _sweep_findings(context.instance, state.report_storage_id,
@@ -149,8 +149,8 @@ def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResou
     if swept:
         context.log.info(f"corruption sweep: {len(swept)} file(s) missing, altered or broken")
     requests, exhausted = plan_recovery(failed_checks | failed_runs | swept, state, budget,
-                                        max_requests=int(automation.get("recovery_max_runs_per_tick", 20)))
-    if dropped := state.prune(int(automation.get("recovery_max_tracked", 5000))):
+                                        max_requests=automation["recovery_max_runs_per_tick"])
+    if dropped := state.prune(automation["recovery_max_tracked"]):
         context.log.info(f"recovery cursor: forgot the bookkeeping of the {dropped} oldest partition(s)")
     if state.pending:
         context.log.info(f"{len(state.pending)} failed partition(s) wait for the next tick (per-tick cap)")

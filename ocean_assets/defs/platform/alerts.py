@@ -12,8 +12,8 @@ from ocean_assets.defs.platform.history import record_from_evaluation
 
 
 def _webhook() -> tuple[str | None, dict]:
-    cfg = load_config("platform").get("alerts", {})
-    return os.environ.get(cfg.get("webhook_url_env", "OCEAN_ASSETS_ALERT_WEBHOOK_URL")) or None, cfg
+    cfg = load_config("platform")["alerts"]
+    return os.environ.get(cfg["webhook_url_env"]) or None, cfg
 
 
 def _check_keys(context: dg.SensorEvaluationContext) -> list[dg.AssetCheckKey]:
@@ -44,7 +44,7 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     message = context.failure_event.message or "run failed"
     post_webhook(url, Alert(key=f"run:{run.run_id}", title=f"Run failed: {run.job_name}",
                             text=message[:500], fields={"run": run.run_id[:8], "partition": partition}),
-                 timeout=float(cfg.get("timeout_seconds", 10)))
+                 timeout=cfg["timeout_seconds"])
 
 
 @dg.sensor(
@@ -56,7 +56,7 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext) -> None:
 )
 def alert_on_check_failure(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     url, cfg = _webhook()
-    state = Deduper.from_cursor(context.cursor, int(cfg.get("remember", 2000)))
+    state = Deduper.from_cursor(context.cursor, cfg["remember"])
     storage = context.instance.event_log_storage
     infos = storage.get_asset_check_partition_info(_check_keys(context), after_storage_id=state.storage_id or None)
     sent, pending = 0, 0
@@ -78,7 +78,7 @@ def alert_on_check_failure(context: dg.SensorEvaluationContext) -> dg.SensorResu
                     alert = Alert(key=key, title=f"Check failed: {r.asset}.{r.check} [{r.partition or '-'}]",
                                   text=r.message[:500], fields={"run": r.run_id[:8], "severity": r.severity})
                     try:
-                        post_webhook(url, alert, timeout=float(cfg.get("timeout_seconds", 10)))
+                        post_webhook(url, alert, timeout=cfg["timeout_seconds"])
                     except Exception as exc:  # noqa: BLE001 (retry this one next tick, keep what was sent)
                         state.clear(key)
                         context.log.warning(f"alert for {key} not delivered ({exc}); will retry next tick")

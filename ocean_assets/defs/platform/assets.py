@@ -34,7 +34,7 @@ def location_check_keys(context: dg.AssetExecutionContext) -> list[dg.AssetCheck
              description="Daily QA report (HTML): asset x day grid of pass/warn/fail over the trailing window, "
                          "failure reasons and trends, read from recorded asset-check evaluations.")
 def platform_qa_report(day: Day) -> DayOutput:
-    window = int(load_config("platform").get("qa_report", {}).get("window_days", 7))
+    window = load_config("platform")["qa_report"]["window_days"]
     if "check_keys" not in day.shared:
         day.shared["check_keys"] = location_check_keys(day.context)
     check_keys = day.shared["check_keys"]

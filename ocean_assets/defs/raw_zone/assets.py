@@ -59,13 +59,13 @@ def _preview(outcomes: list[FileOutcome]) -> str:
 @contextlib.contextmanager
 def _migration(context: dg.AssetExecutionContext, raw_zone: RawZoneResource):  # noqa: ANN202
     """Pre-flight (disk), the raw-zone lock, and one MigrationRun (one backup stamp) for the run."""
-    pre = raw_zone.settings().get("preflight", {})
+    pre = raw_zone.settings()["preflight"]
     zones, schema = raw_zone.zones(), raw_zone.schema()
     config = MigrationConfig(**(context.op_execution_context.op_config or {}))
     try:
-        free = check_disk(zones.data_root, float(pre.get("min_free_fraction", 0.2)))
+        free = check_disk(zones.data_root, pre["min_free_fraction"])
         with migration_lock(context.instance, context.log, zones, context.run_id,
-                            float(pre.get("lock_wait_seconds", 300))):
+                            pre["lock_wait_seconds"]):
             run = MigrationRun(zones, schema, raw_zone.partitions(), config.force, config.sources)
             try:
                 yield {"run": run, "free": free}

@@ -25,7 +25,7 @@ RULES = [
 
 def _evaluate(context, key: str):  # noqa: ANN001 (Dagster context)
     raw_zone = getattr(context.resources, RESOURCE_KEY)
-    limit = float(raw_zone.settings().get("checks", {}).get("max_quarantine_fraction", 0.5))
+    limit = raw_zone.settings()["checks"]["max_quarantine_fraction"]
     return audit.audit_day(raw_zone.zones(), key, raw_zone.partitions(), raw_zone.schema(), limit)
 
 

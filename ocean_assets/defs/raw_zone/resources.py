@@ -32,7 +32,7 @@ class RawZoneResource(dg.ConfigurableResource):
         return Zones(Path(self.data_root) if self.data_root else get_settings().data_root)
 
     def schema(self) -> dict[str, Any]:
-        name = self.settings().get("schema", "funding_data_v1")
+        name = self.settings()["schema"]
         return load_schema(get_settings().config_dir / "schemas" / f"{name}.json")
 
     def partitions(self) -> Partitions:
@@ -41,8 +41,8 @@ class RawZoneResource(dg.ConfigurableResource):
 
     def source(self) -> FundingSource:
         cfg = self.settings()
-        return make_source(self.mode or get_settings().mode, cfg.get("sources", []),
-                           cfg.get("live", {}), dict(os.environ))
+        return make_source(self.mode or get_settings().mode, cfg["sources"],
+                           cfg["live"], dict(os.environ))
 
 
 def current_partitions() -> Partitions:

@@ -63,7 +63,7 @@ def failure_reason(exc: BaseException) -> str:
 
 def _latest_polygons(r: ReefHealthResource, day: dt.date):  # noqa: ANN202
     """The newest polygon file within refresh_days before ``day`` (polygons change rarely)."""
-    refresh = int(r.config()["allen"].get("refresh_days", 7))
+    refresh = r.config()["allen"]["refresh_days"]
     for back in range(1, refresh):
         path = polygons_path(r, (day - dt.timedelta(days=back)).isoformat())
         if path.exists():

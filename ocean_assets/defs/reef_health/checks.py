@@ -33,7 +33,7 @@ def _scores(context, key: str):  # noqa: ANN001
     expected = len(pd.read_parquet(conditions_path(r, key), columns=["reef_id"])) if conditions_path(r, key).exists() else None
     out["row_count"] = (ok("row_count", f"{len(frame)} rows = {expected} reefs covered") if expected == len(frame)
                         else fail("row_count", f"{len(frame)} rows in the database, {expected} reefs covered"))
-    jump = float(r.config()["score"].get("max_anomaly_jump", 0.25))
+    jump = r.config()["score"]["max_anomaly_jump"]
     today, before = anomaly_rate(engine, day), anomaly_rate(engine, day - dt.timedelta(days=1))
     if today is not None and before is not None and abs(today - before) > jump:
         out["anomaly_jump"] = fail("anomaly_jump", f"anomaly rate {before:.0%} -> {today:.0%} (more than {jump:.0%})",

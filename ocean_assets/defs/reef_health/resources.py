@@ -38,24 +38,23 @@ class ReefHealthResource(dg.ConfigurableResource):
     def polygons(self) -> ReefPolygonSource:
         allen = self.config()["allen"]
         if self.live():
-            return AllenWfsSource(allen["wfs_url"], allen["type_name"], float(allen.get("tile_degrees", 2.0)),
-                                  allen.get("classes"))
-        return DemoAllenSource(classes=allen.get("classes"))
+            return AllenWfsSource(allen["wfs_url"], allen["type_name"], allen["tile_degrees"],
+                                  allen["classes"])
+        return DemoAllenSource(classes=allen["classes"])
 
     def crw(self) -> CrwSource:
         crw = self.config()["crw"]
         if self.live():
             return ErddapCrwSource(crw["server"], crw["dataset_id"], list(crw["variables"]),
-                                   bool(crw.get("latitude_descending", True)))
-        return DemoCrwSource(float(crw.get("demo_resolution", 0.05)))
+                                   crw["latitude_descending"])
+        return DemoCrwSource(crw["demo_resolution"])
 
     def score_config(self) -> ScoreConfig:
         return ScoreConfig.from_config(self.config()["score"])
 
     def database_backoff(self) -> Backoff:
-        r = self.config().get("database_retry") or {}
-        return Backoff(attempts=int(r.get("attempts", 6)), base_seconds=float(r.get("base_seconds", 1.0)),
-                       max_seconds=float(r.get("max_seconds", 15.0)))
+        r = self.config()["database_retry"]
+        return Backoff(attempts=r["attempts"], base_seconds=r["base_seconds"], max_seconds=r["max_seconds"])
 
     def engine(self) -> Engine:
         url = self.database_url or None

@@ -158,7 +158,7 @@ def stac_catalog(day: Day, ship_chips_env: ShipChipsResource) -> DayOutput:
     cfg, root = ship_chips_env.config(), ship_chips_env.dataset_root()
     with idx.index_lock(root):  # the catalog reflects one whole state of the index
         index = idx.read_index(root)
-        catalog = build_catalog(index, root, (cfg.section("stac_publish") or {}).get("base_url"))
+        catalog = build_catalog(index, root, cfg.section("stac_publish")["base_url"])
     return DayOutput(files=[catalog], metadata={"items": len(index)})
 
 
@@ -169,7 +169,7 @@ def dataset_manifest(day: Day, ship_chips_env: ShipChipsResource) -> DayOutput:
     path = layout.manifest_path(root)
     with idx.index_lock(root):
         index = idx.read_index(root)
-        doc = report.manifest(index, int(cfg.section("manifest").get("sample_limit", 100)), now_iso())
+        doc = report.manifest(index, cfg.section("manifest")["sample_limit"], now_iso())
         atomic_write_text(path, json.dumps(doc, indent=1, default=str))
     return DayOutput(files=[path], metadata={"chips": doc["counts"]["chips"],
                                              "counts": dg.MetadataValue.json(doc["counts"])})

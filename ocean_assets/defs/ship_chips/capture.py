@@ -74,7 +74,7 @@ def ais_capture():
 def upcoming_windows(env: ShipChipsResource, now: dt.datetime) -> list[capture.CaptureWindow]:
     """Windows of today and tomorrow from the overpass schedule (file if materialized, else predicted)."""
     cfg = env.config()
-    pad = dt.timedelta(minutes=float(cfg.section("ais").get("window_min", 5)))
+    pad = dt.timedelta(minutes=cfg.section("ais")["window_min"])
     windows = []
     for day in (now.date(), now.date() + dt.timedelta(days=1)):
         path = layout.schedule_path(env.dataset_root(), day.isoformat())
@@ -90,10 +90,10 @@ def capture_requests(env: ShipChipsResource, now: dt.datetime) -> list[dg.RunReq
     if not env.is_live():
         return dg.SkipReason("demo mode: the demo twin plays the capture role in ais_snapshots")
     cfg = env.config()
-    if cfg.section("satellite_tracking").get("mode", "backfill") == "backfill":
+    if cfg.section("satellite_tracking")["mode"] == "backfill":
         return dg.SkipReason("satellite_tracking.mode is backfill: passes are known only once scenes exist; "
                              "set mode tle or esa_plan to capture live AIS ahead of the passes")
-    lead = dt.timedelta(minutes=float(cfg.section("capture").get("lead_min", 2)))
+    lead = dt.timedelta(minutes=cfg.section("capture")["lead_min"])
     due = capture.due_windows(upcoming_windows(env, now), now, lead)
     if not due:
         return dg.SkipReason("no predicted window is due for capture")
@@ -112,7 +112,7 @@ def ais_capture_sensor(context: dg.SensorEvaluationContext, ship_chips_env: Ship
 
 
 def lagged_partition(env: ShipChipsResource, scheduled: dt.datetime) -> str:
-    lag = int(env.config().section("schedule").get("l2a_lag_days", 2))
+    lag = env.config().section("schedule")["l2a_lag_days"]
     return (scheduled.astimezone(dt.UTC).date() - dt.timedelta(days=lag)).isoformat()
 
 

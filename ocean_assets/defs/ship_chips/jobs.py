@@ -19,7 +19,7 @@ ship_chips_daily = domain_job("ship_chips_daily", "ship_chips", freshness=ship_c
 
 def due_run_requests(env: ShipChipsResource, now: dt.datetime) -> list[dg.RunRequest]:
     """One run per day with failed observations whose next_retry_at has passed (bounded by config)."""
-    limit = int(env.config().section("retries").get("sensor_limit", 10))
+    limit = env.config().section("retries")["sensor_limit"]
     return [dg.RunRequest(run_key=f"ship_chips-retry-{day}-{count}", partition_key=day,
                           tags={"ocean_assets/retry_count": str(count)})
             for day, count in due_days(env.engine(), now, limit)]

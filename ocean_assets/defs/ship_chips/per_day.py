@@ -64,24 +64,24 @@ def plan_file(value: Any, key: str, config_dir: Path, root: Path) -> Path:
 def schedule_for(env: ShipChipsResource, day: str) -> pd.DataFrame:
     cfg = env.config()
     track = cfg.section("satellite_tracking")
-    mode = track.get("mode", "backfill")
+    mode = track["mode"]
     date = dt.date.fromisoformat(day)
     config_dir, root = env.config_dir(), cfg.dataset_root
     if mode == "tle":
-        tles = track.get("tle")
-        if track.get("tle_file"):  # e.g. a CelesTrak download kept next to the config
+        tles = track["tle"]
+        if track["tle_file"]:  # e.g. a CelesTrak download kept next to the config
             tles = overpass.parse_tle_file(plan_file(track["tle_file"], "tle_file", config_dir, root).read_text())
-        return overpass.tle_passes(tles, cfg.aois, date, float(track.get("swath_km", 290)),
-                                   int(track.get("step_s", 30)))
+        return overpass.tle_passes(tles, cfg.aois, date, track["swath_km"],
+                                   track["step_s"])
     if mode == "esa_plan":
-        plan = plan_file(track.get("esa_plan"), "esa_plan", config_dir, root)
+        plan = plan_file(track["esa_plan"], "esa_plan", config_dir, root)
         swaths = (overpass.parse_esa_csv(plan) if plan.suffix.lower() == ".csv"
                   else overpass.parse_esa_kml(plan.read_text()))
         return overpass.plan_passes(swaths, cfg.aois, date)
     if mode != "backfill":
         raise overpass.PlanError(f"satellite_tracking.mode must be backfill|tle|esa_plan, got {mode!r}")
     start, end = day_bounds(day)
-    scenes, cc = env.scenes(), float(cfg.section("stac").get("cloud_cover_max", 100))
+    scenes, cc = env.scenes(), cfg.section("stac")["cloud_cover_max"]
     return overpass.backfill_passes({a.tile: scenes.search(a, start, end, cc) for a in cfg.aois})
 
 
@@ -94,7 +94,7 @@ def read_schedule(root: Path, day: str) -> pd.DataFrame:
 
 
 def capture_windows_for_day(env: ShipChipsResource, day: str) -> list[capture.CaptureWindow]:
-    pad = dt.timedelta(minutes=float(env.config().section("ais").get("window_min", 5)))
+    pad = dt.timedelta(minutes=env.config().section("ais")["window_min"])
     tiles = {a.tile for a in env.config().aois}
     return [w for w in capture.capture_windows(read_schedule(env.dataset_root(), day), pad) if w.tile in tiles]
 
@@ -109,7 +109,7 @@ def ais_for_day(env: ShipChipsResource, day: str) -> dict[str, Any]:
     recorded in ``capture_status.json`` and reported downstream (``skip``): never zero chips unsaid.
     """
     cfg, root = env.config(), env.dataset_root()
-    policy = str(cfg.section("ais").get("on_missing_capture", "fail"))
+    policy = cfg.section("ais")["on_missing_capture"]
     if policy not in ("fail", "skip"):
         raise ConfigError(f"ship_chips.yaml: ais.on_missing_capture must be fail or skip, got {policy!r}")
     aois = {a.tile: a for a in cfg.aois}
@@ -159,7 +159,7 @@ def scenes_for_day(env: ShipChipsResource, day: str) -> tuple[list[dict], list[d
     """Items of the day's active tiles (kept) and the items skipped with their reason."""
     cfg, root = env.config(), env.dataset_root()
     stac = cfg.section("stac")
-    pad = dt.timedelta(hours=float(stac.get("search_window_hours", 12)) / 2)
+    pad = dt.timedelta(hours=stac["search_window_hours"] / 2)
     aois = {a.tile: a for a in cfg.aois}
     source = env.scenes()
     items: dict[str, dict] = {}
@@ -170,7 +170,7 @@ def scenes_for_day(env: ShipChipsResource, day: str) -> tuple[list[dict], list[d
             lo, hi = spans.get(w.tile, (w.start, w.end))
             spans[w.tile] = (min(lo, w.start), max(hi, w.end))
     for tile, (start, end) in spans.items():
-        for item in source.search(aois[tile], start, end, float(stac.get("cloud_cover_max", 100))):
+        for item in source.search(aois[tile], start, end, stac["cloud_cover_max"]):
             if problem := scene_problem(item, cfg.bands):
                 skipped.append({"day": day, "id": str(item.get("id"))[:80], "reason": problem})
                 continue
@@ -196,10 +196,10 @@ def chip_day(env: ShipChipsResource, day: str, now: dt.datetime) -> pd.DataFrame
     scenes = json.loads(layout.scenes_path(root, day).read_text())
     match = cfg.section("match")
     obs = match_observations(read_ais(root, day), scenes, float(match["time_tol_min"]),
-                             float(match.get("max_interp_gap_s", 600)), float(match.get("max_dead_reckon_s", 60)),
+                             match["max_interp_gap_s"], match["max_dead_reckon_s"],
                              read_static(root, day))
     engine, backoff = env.engine(), env.backoff()
-    max_retries = int(cfg.section("retries").get("max_retries", 5))
+    max_retries = cfg.section("retries")["max_retries"]
     records = []
     for o in obs:
         key = {"obs_id": f"{day}/{o.chip_id}", "day": day, "mmsi": o.mmsi, "scene_id": o.scene_id}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -49,28 +48,26 @@ class ShipChipsResource(dg.ConfigurableResource):
         demo = cfg.section("demo")
         if self._mode() == "live":
             stac = cfg.section("stac")
-            return LiveScenes(stac["endpoint"], stac.get("collection", "sentinel-2-l2a"))
-        return DemoScenes(cfg.dataset_root / "demo_scenes", int(demo.get("size_px", 1024)),
-                          int(demo.get("vessels", 9)))
+            return LiveScenes(stac["endpoint"], stac["collection"])
+        return DemoScenes(cfg.dataset_root / "demo_scenes", demo["size_px"], demo["vessels"])
 
     def ais(self) -> AisSource:
         cfg = self.config()
         if self._mode() == "live":
-            key = os.environ.get(AIS_KEY_ENV)
+            key = get_settings().ais_api_key
             if not key:
                 raise ConfigError(f"live AIS needs the {AIS_KEY_ENV} environment variable")
             ais = cfg.section("ais")
-            return LiveAis(ais["endpoint"], key, max_messages=int(ais.get("max_messages", 5000)))
+            return LiveAis(ais["endpoint"], key, max_messages=ais["max_messages"])
         demo = cfg.section("demo")
-        return DemoAis(int(demo.get("size_px", 1024)), int(demo.get("vessels", 9)))
+        return DemoAis(demo["size_px"], demo["vessels"])
 
     def engine(self) -> sa.Engine:
         return engine_for(self.database_url or get_settings().database_url)
 
     def backoff(self) -> Backoff:
         r = self.config().section("retries")
-        return Backoff(base_seconds=float(r.get("base_seconds", 300)),
-                       max_seconds=float(r.get("max_seconds", 86400)), jitter=False)
+        return Backoff(base_seconds=r["base_seconds"], max_seconds=r["max_seconds"], jitter=False)
 
 
 defs = dg.Definitions(resources={"ship_chips_env": ShipChipsResource()})

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +24,7 @@ import xarray as xr
 
 from ocean_assets.core.ocean.products import ProductSpec
 from ocean_assets.core.retry import Backoff, PermanentError
+from ocean_assets.settings import get_settings
 from ocean_assets.sources.ocean.http import HTTPStatusError, RetryableHTTPError, download
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class CygnssMicroplasticSource:
 
     def fetch(self, spec: ProductSpec, day: dt.date, workdir: Path) -> xr.Dataset:
         url, templated = self.granule_url(spec, day, workdir)
-        token = self._token or os.environ.get("EARTHDATA_TOKEN")
+        token = self._token or get_settings().earthdata_token
         headers = {"Authorization": f"Bearer {token}"} if token else None
         try:
             path = download(url, Path(workdir) / f"{spec.name}_{day:%Y%m%d}.granule.nc",

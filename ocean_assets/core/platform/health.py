@@ -13,44 +13,51 @@ import yaml
 
 from ocean_assets.core.outcome import Outcome, fail, ok
 from ocean_assets.core.redact import redact_url
-from ocean_assets.settings import MODES, Settings
+from ocean_assets.settings import ENV_VARS, MODES, Settings
 
-# Environment variables the platform reads; doctor says set / not set, never the value.
-ENV_VARS = {
-    "OCEAN_ASSETS_MODE": False, "OCEAN_ASSETS_DATA_ROOT": False, "OCEAN_ASSETS_CONFIG_DIR": False,
-    "DATABASE_URL": True, "DAGSTER_HOME": False, "AISSTREAM_API_KEY": True,
-    "COPERNICUSMARINE_SERVICE_USERNAME": True, "COPERNICUSMARINE_SERVICE_PASSWORD": True,
-}
-LIVE_REQUIRED = ("AISSTREAM_API_KEY",)
 PACKAGES = ("dagster", "numpy", "pandas", "xarray", "rasterio", "rio-cogeo", "geopandas", "shapely",
-            "pystac", "pystac-client", "sgp4", "pandera", "SQLAlchemy", "websockets", "copernicusmarine")
+            "pystac", "pystac-client", "sgp4", "pandera", "SQLAlchemy", "websockets", "copernicusmarine",
+            "pydantic")
 MIN_FREE_BYTES = 1 << 30
 
 
 def check_config(config_dir: Path) -> list[Outcome]:
+    """Every YAML file under config/ parses, and every one with a model validates (one line each)."""
+    from ocean_assets.config import ConfigError, load_config, yaml_error_line
+    from ocean_assets.config_models import MODELS
+
     files = sorted(config_dir.glob("*.yaml"))
     if not files:
         return [fail("config", f"no YAML files in {config_dir}")]
     out = []
     for f in files:
         try:
-            data = yaml.safe_load(f.read_text())
-            out.append(ok(f"config:{f.name}", "parses") if isinstance(data, dict)
-                       else fail(f"config:{f.name}", "top level is not a mapping"))
+            if f.stem in MODELS:
+                load_config(f.stem, config_dir)
+                out.append(ok(f"config:{f.name}", "valid"))
+            else:
+                data = yaml.safe_load(f.read_text())
+                out.append(ok(f"config:{f.name}", "parses") if isinstance(data, dict)
+                           else fail(f"config:{f.name}", "top level is not a mapping"))
+        except ConfigError as exc:
+            out.append(fail(f"config:{f.name}", str(exc)))
         except yaml.YAMLError as exc:
-            out.append(fail(f"config:{f.name}", f"YAML error: {str(exc).splitlines()[0]}"))
+            out.append(fail(f"config:{f.name}", yaml_error_line(exc)))
+    missing = sorted(set(MODELS) - {f.stem for f in files})
+    out += [fail(f"config:{name}.yaml", "missing") for name in missing]
     return out
 
 
 def check_environment(mode: str) -> list[Outcome]:
+    """Each declared variable: set or not (its value only in ``environment_rows``, secrets never)."""
     out = [ok("mode", mode) if mode in MODES else fail("mode", f"{mode!r} not in {MODES}")]
-    for name, secret in ENV_VARS.items():
-        present = bool(os.environ.get(name))
-        note = ("set" if present else "not set") + (" (secret, value hidden)" if secret else "")
-        if mode == "live" and name in LIVE_REQUIRED and not present:
-            out.append(fail(f"env:{name}", "not set; required in live mode"))
+    for var in ENV_VARS:
+        present = bool(os.environ.get(var.name))
+        note = ("set" if present else "not set") + (" (secret, value hidden)" if var.secret else "")
+        if mode == "live" and var.live_required and not present:
+            out.append(fail(f"env:{var.name}", "not set; required in live mode"))
         else:
-            out.append(ok(f"env:{name}", note, severity="WARN"))
+            out.append(ok(f"env:{var.name}", note, severity="WARN"))
     return out
 
 
