@@ -26,7 +26,7 @@ VALUES = "values"
 NAN_FRACTION = "nan_fraction"
 RULES = (INTEGRITY, SCHEMA, COORDINATES, TIME, UNITS, VALUES, NAN_FRACTION)
 # Soft rules: a failure is a WARN unless said otherwise (an all-NaN field, physically impossible
-# values including +-inf, or more than half of the field outside its plausible range are ERRORs).
+# values or a whole field outside its plausible range are ERRORs).
 SOFT_RULES = (VALUES, NAN_FRACTION)
 
 NETCDF_MAGIC = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")
