@@ -111,3 +111,27 @@ def test_summary_schema(options) -> None:
     outcome = validate_summary(bad)
     assert not outcome.passed and "mean <= max" in outcome.message
     assert not validate_summary(df.assign(extra=1)).passed  # strict: unknown column
+
+
+@pytest.mark.parametrize(("var", "index", "value", "words"), [
+    ("T2", (7, 3, 4), np.inf, "T2: 1 of 3360 values infinite"),
+    ("PSFC", (7, 3, 4), np.inf, "PSFC: 1 of 3360 values infinite"),
+    ("T2", (7, 3, 4), -np.inf, "T2: 1 of 3360 values infinite"),
+    ("U10", (3, 0, 0), np.inf, "U10: 1 of 3360 values infinite"),  # no limits configured: still impossible
+    ("ACSWDNB", (24, 2, 2), np.inf, "ACSWDNB: 1 of 140 values infinite"),  # a running total
+])
+def test_one_infinite_cell_hour_is_impossible(options, var, index, value, words) -> None:
+    """+-inf is never the declared fill (that decodes to NaN): an ERROR with its count."""
+    daily = _patched(options, var, index, value)
+    outcome = rules.check_possible(daily, options.impossible)
+    assert not outcome.passed and outcome.severity == "ERROR"
+    assert words in outcome.message, outcome.message
+    qc = next(da.attrs for da in rules.outputs(daily).values() if da.attrs["source_variable"] == var)
+    assert qc["qc_infinite"] == 1 and np.isfinite(qc["qc_max"]) and np.isfinite(qc["qc_min"])
+
+
+def test_an_infinite_hour_is_not_counted_as_missing(options) -> None:
+    """The NaN rule counts only NaN: a whole hour of +inf is impossible, not an all-NaN field."""
+    daily = _patched(options, "T2", 7, np.inf)
+    assert rules.check_no_all_nan(daily).passed
+    assert "T2: 140 of 3360 values infinite" in rules.check_possible(daily, options.impossible).message

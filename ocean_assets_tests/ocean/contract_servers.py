@@ -51,12 +51,16 @@ def mur_axes() -> dict[str, tuple[float, float, float]]:
 
 
 class MurErddap:
-    """ERDDAP serving jplMURSST41 with its real axes and its real refusal of out-of-range constraints."""
+    """ERDDAP serving jplMURSST41 with its real axes and its real refusals: of out-of-range
+    constraints (404), and of a response over ``max_bytes`` (413 "Payload Too Large", ERDDAP's .nc
+    limit is 2 GB; a test lowers it). Values are a function of the cell (20 degC + 0.001 lat +
+    0.0001 lon), so bands fetched separately join seamlessly."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, max_bytes: int = 2_000_000_000) -> None:
         self.workdir = workdir
         self.requests: list[str] = []
         self.axes = mur_axes()
+        self.max_bytes = max_bytes
 
     def __call__(self, request: BaseHTTPRequestHandler) -> None:
         self.requests.append(request.path)
@@ -77,12 +81,15 @@ class MurErddap:
                     f'Query error: For variable={var} {exc}";\n}}')
             send(request, 404, body.encode(), "text/plain")
             return
-        if lat_values.size * lon_values.size > MAX_CELLS:
-            send(request, 413, b'Error {\n code=413;\n message="Payload Too Large";\n}', "text/plain")
+        size = lat_values.size * lon_values.size * 4  # float32
+        if size > self.max_bytes or lat_values.size * lon_values.size > MAX_CELLS:
+            body = ('Error {\n    code=413;\n    message="Payload Too Large: Your query produced too much data.  '
+                    f'Try to request less data.  {size / 1e6:.0f} MB is more than the .nc limit of '
+                    f'{self.max_bytes / 1e6:.0f} MB.";\n}}\n')
+            send(request, 413, body.encode(), "text/plain")
             return
         day = pd.Timestamp(t0.rstrip("Z")).normalize()
-        rng = np.random.default_rng(7)
-        data = (20 + rng.normal(0, 1, (1, lat_values.size, lon_values.size))).astype("float32")
+        data = (20 + 0.001 * lat_values[:, None] + 0.0001 * lon_values[None, :])[None].astype("float32")
         ds = xr.Dataset(
             {var: (("time", "latitude", "longitude"), data,
                    {"units": "degree_C", "long_name": "Analysed Sea Surface Temperature",

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 
+import numpy as np
 import pytest
 
 from ocean_assets.core.ocean.validate import validate_dataset
@@ -171,3 +172,71 @@ def test_demo_twin_of_mur_uses_the_real_axes_and_stamp(tmp_path, mur_spec):
         assert demo[axis].values.tolist() == live[axis].values.tolist()
     assert demo["analysed_sst"].dims == live["analysed_sst"].dims
     assert demo["analysed_sst"].attrs["units"] == live["analysed_sst"].attrs["units"] == "K"
+
+
+def test_the_shipped_mur_region_is_split_into_bands_under_the_limit(products):
+    """The shipped sst region on MUR (lat -80..89.99, lon -179.99..180 at 0.01 degree, float32) is
+    ~2.45 GB in one .nc, over ERDDAP's 2 GB limit: it is asked for in latitude bands of at most
+    erddap.max_request_mb (500 MB by default), contiguous on the axis grid, south to north."""
+    from ocean_assets.sources.ocean.erddap import latitude_bands, parse_value_bytes
+
+    spec = dataclasses.replace(products["sst"], source="erddap")
+    info = json.loads(MUR_INFO.read_text())
+    axes = parse_info(info)
+    assert parse_value_bytes(info)["analysed_sst"] == 4
+    lat, lon, _ = ErddapGriddapSource().request_box(spec, axes, False)
+    source = ErddapGriddapSource()
+    limit = source.max_request_bytes(spec)
+    assert limit == 500e6
+    rows = round((lat[1] - lat[0]) / 0.01) + 1
+    cols = round((lon[1] - lon[0]) / 0.01) + 1
+    assert rows * cols * 4 > 2e9  # one request would be refused
+    bands = latitude_bands(lat, lon, axes, 4, limit)
+    assert len(bands) == -(-rows * cols * 4 // int(limit))  # as few as the limit allows
+    assert bands[0][0] == lat[0] and bands[-1][1] == lat[1]
+    band_rows = [round((b - a) / 0.01) + 1 for a, b in bands]
+    assert sum(band_rows) == rows and all(r * cols * 4 <= limit for r in band_rows)
+    for (_, north), (south, _) in zip(bands, bands[1:], strict=False):
+        assert round((south - north) / 0.01) == 1  # next grid row: no gap, no overlap
+
+
+def test_banded_fetch_joins_in_latitude_order(tmp_path, mur_spec):
+    """A loopback ERDDAP that refuses responses over 1.2 MB: with max_request_mb 1 the day is fetched
+    in bands that each pass, joined south to north into the same grid one request would give."""
+    spec = dataclasses.replace(box(mur_spec, min_lat=10.0, max_lat=20.0, min_lon=0.0, max_lon=10.0),
+                               erddap={**mur_spec.erddap, "max_request_mb": 1})
+    server = MurErddap(tmp_path, max_bytes=1_200_000)
+    with http_server(server) as base:
+        ds = ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST).fetch(
+            spec, dt.date(2024, 3, 5), tmp_path)
+    griddap = [r for r in server.requests if "/griddap/" in r]
+    assert len(griddap) == 5  # 1001 rows x 1001 cols x 4 B = 4 MB in bands of 249 rows
+    lat = ds.latitude.values
+    assert ds.sizes["latitude"] == 1001 and ds.sizes["longitude"] == 1001
+    assert lat[0] == 10.0 and lat[-1] == 20.0 and (np.diff(lat) > 0).all()
+    np.testing.assert_allclose(np.diff(lat), 0.01, atol=1e-6)
+    expected = 20 + 0.001 * lat[:, None] + 0.0001 * ds.longitude.values[None, :] + 273.15
+    np.testing.assert_allclose(ds["analysed_sst"].values[0], expected, atol=1e-4)
+    assert not list(tmp_path.glob("*band*.nc"))  # band files removed once joined
+
+
+def test_a_413_reason_is_shown_in_full_on_one_line(tmp_path, mur_spec):
+    spec = dataclasses.replace(box(mur_spec, min_lat=10.0, max_lat=20.0, min_lon=0.0, max_lon=10.0),
+                               erddap={**mur_spec.erddap, "max_request_mb": 1999})
+    server = MurErddap(tmp_path, max_bytes=1_200_000)
+    with http_server(server) as base, pytest.raises(PermanentError) as caught:
+        ErddapGriddapSource(server=base, dataset_id="jplMURSST41", backoff=FAST).fetch(
+            spec, dt.date(2024, 3, 5), tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message and "Error {" not in message
+    assert "HTTP 413" in message and ("Payload Too Large: Your query produced too much data. Try to request "
+                                      "less data. 4 MB is more than the .nc limit of 1 MB." in message)
+    assert "lower erddap.max_request_mb" in message
+    assert len([r for r in server.requests if "/griddap/" in r]) == 1  # refused for good, not retried
+
+
+@pytest.mark.parametrize("value", [0, -5, 2500, "big", True])
+def test_max_request_mb_must_be_a_size_under_2_gb(mur_spec, value):
+    spec = dataclasses.replace(mur_spec, erddap={**mur_spec.erddap, "max_request_mb": value})
+    with pytest.raises(ValueError, match="erddap.max_request_mb"):
+        ErddapGriddapSource().max_request_bytes(spec)

@@ -118,3 +118,71 @@ def test_the_shipped_config_states_physical_limits():
     limits = {v.name: (v.physical_min, v.physical_max) for p in products.values() for v in p.variables}
     assert limits["analysed_sst"][0] == 0.0 and limits["ph"] == (0.0, 14.0)
     assert limits["mp_concentration"][0] == 0.0
+
+
+def nan_rule(path, spec):
+    return next(o for o in validate_file(path, spec, DAY) if o.rule == "nan_fraction")
+
+
+@pytest.mark.parametrize("product, var, kwargs", [
+    ("sst", "analysed_sst", {"one": np.inf}),
+    ("sst", "analysed_sst", {"one": -np.inf}),
+    ("acidity", "ph", {"one": np.inf}),
+    ("microplastics", "mp_concentration", {"one": -np.inf}),
+    ("sst", "analysed_sst", {"fill": np.inf}),                  # a whole field of +inf
+])
+def test_infinite_values_are_impossible_and_counted(make_file, products, product, var, kwargs):
+    """+-inf is not the declared fill (decoded to NaN): an impossible value, an ERROR with a count."""
+    path = make_file(product, mutate=set_values(var, **kwargs))
+    outcome = values_rule(path, products[product])
+    assert not outcome.passed and outcome.severity == "ERROR", outcome.message
+    expected = "1 of" if "one" in kwargs else "infinite"
+    assert f"{var}: " in outcome.message and "infinite" in outcome.message and expected in outcome.message
+    nan = nan_rule(path, products[product])
+    assert "entirely NaN" not in nan.message  # NaN rules count only NaN
+    chunked = next(o for o in validate_file_chunked(path, products[product], DAY, {"latitude": 50})
+                   if o.rule == "values")
+    assert (chunked.severity, chunked.message) == ("ERROR", outcome.message)
+
+
+def test_cli_validate_exits_1_on_one_infinite_cell(make_file):
+    path = make_file("sst", mutate=set_values("analysed_sst", one=np.inf))
+    result = CliRunner().invoke(cli, ["validate", str(path), "--json"])
+    assert result.exit_code == 1, result.output
+    (report,) = [json.loads(line) for line in result.output.splitlines()]
+    assert [(f["rule"], f["severity"]) for f in report["failed"]] == [("values", "ERROR")]
+
+
+def test_nan_fraction_counts_only_nan(make_file, products):
+    """An infinite cell is not a missing one: the NaN fraction is the same as without it."""
+    clean = nan_rule(make_file("sst"), products["sst"])
+    all_inf = nan_rule(make_file("sst", mutate=set_values("analysed_sst", fill=np.inf)), products["sst"])
+    assert (all_inf.passed, all_inf.metadata["nan_fraction"]) == (clean.passed, clean.metadata["nan_fraction"])
+
+
+def test_most_of_the_field_outside_the_plausible_range_is_an_error(make_file, products):
+    """Currents in cm/s labelled m s-1: most cells beyond +-5 is a unit error, with the fraction."""
+    def centimetres(ds):
+        ds["uo"] = ds["uo"] * 100
+        return ds
+
+    path = make_file("currents", mutate=centimetres)
+    outcome = values_rule(path, products["currents"])
+    assert not outcome.passed and outcome.severity == "ERROR", outcome.message
+    assert "uo: " in outcome.message and "%) outside the plausible range" in outcome.message
+    chunked = next(o for o in validate_file_chunked(path, products["currents"], DAY, {"latitude": 50})
+                   if o.rule == "values")
+    assert (chunked.severity, chunked.message) == ("ERROR", outcome.message)
+
+
+def test_just_under_half_outside_stays_a_warning(make_file, products):
+    def some_hot(ds):
+        values = ds["analysed_sst"].values.copy()
+        cells = np.argwhere(np.isfinite(values))
+        for cell in cells[: int(len(cells) * 0.4)]:
+            values[tuple(cell)] = 320.0  # possible (< 373.15 K), implausible (> 313.15 K)
+        ds["analysed_sst"] = ds["analysed_sst"].copy(data=values)
+        return ds
+
+    outcome = values_rule(make_file("sst", mutate=some_hot), products["sst"])
+    assert not outcome.passed and outcome.severity == "WARN", outcome.message

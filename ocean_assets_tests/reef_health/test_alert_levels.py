@@ -100,3 +100,62 @@ def test_worst_levels_are_stored_and_served(engine, db_url):
         "Bleaching Alert Level 1", "Bleaching Alert Level 2", "Bleaching Alert Level 3", "Bleaching Alert Level 4", "Bleaching Alert Level 5"]
     metrics = api.get("/metrics").text
     assert 'ocean_reefs_by_alert_level{level="7",name="Bleaching Alert Level 5"} 1.0' in metrics
+
+
+def _old_coding(hotspot: np.ndarray, dhw: np.ndarray) -> np.ndarray:
+    """CRW_BAA as served before December 2023 (and as the servers' comment still describes it):
+    0-4, Alert Level 2 for every DHW >= 8."""
+    return np.minimum(alerts.bleaching_alert_area(hotspot, dhw), 4.0)
+
+
+def test_live_baa_in_the_old_coding_is_recomputed_counted_and_warned(tmp_path):
+    """A served CRW_BAA coded 0-4 is not kept under the 0-7 labels: the level is computed from the
+    served HotSpot and DHW, the disagreeing cells are counted in the file and warned by a check."""
+    import types
+
+    import xarray as xr
+
+    from ocean_assets.core.reef_health import crw_file
+    from ocean_assets.defs.reef_health.checks import _crw
+    from ocean_assets.sources.reef_health.crw import ErddapCrwSource
+    from ocean_assets_tests.loopback import ErddapGriddap, http_server
+
+    table = np.array(CRW_TABLE, dtype="float32")
+    lat = np.round(-10.025 - 0.05 * np.arange(len(table)), 3)  # north -> south, one row per table line
+    lon = np.array([145.025, 145.075])
+    hotspot = np.repeat(table[:, 0:1], 2, axis=1)[None]
+    dhw = np.repeat(table[:, 1:2], 2, axis=1)[None]
+    served = _old_coding(hotspot, dhw)
+    variables = {"CRW_SST": hotspot + 28.0, "CRW_HOTSPOT": hotspot, "CRW_DHW": dhw, "CRW_BAA": served,
+                 "CRW_BAA_7D_MAX": served}
+    ds = xr.Dataset({k: (("time", "latitude", "longitude"), v.astype("float32")) for k, v in variables.items()},
+                    coords={"time": pd.to_datetime(["2024-03-05T12:00:00"]), "latitude": lat, "longitude": lon})
+    server = ErddapGriddap({"dhw_5km": ds}, tmp_path)
+    with http_server(server) as base:
+        fetched = ErddapCrwSource(base, "dhw_5km", list(variables)).fetch(
+            dt.date(2024, 3, 5), (145.0, float(lat[-1]) - 0.025, 145.1, -10.0), tmp_path)
+    np.testing.assert_array_equal(fetched["CRW_BAA"].values, served)  # the server's old coding arrived
+
+    recomputed, disagreeing = alerts.recompute_served_levels(fetched)
+    expected = np.repeat(table[:, 2:3], 2, axis=1)[None]
+    np.testing.assert_array_equal(recomputed["CRW_BAA"].values, expected)
+    assert disagreeing == 2 * int((table[:, 2] > 4).sum()) == 12  # Alert Levels 3-5, both columns
+    assert (recomputed["CRW_BAA_7D_MAX"].values >= expected).all()
+
+    r = types.SimpleNamespace(data_dir=lambda: tmp_path / "reef_health")
+    path = tmp_path / "reef_health" / "crw" / "2024" / "crw_20240305.nc"
+    path.parent.mkdir(parents=True)
+    crw_file.write(recomputed, dt.date(2024, 3, 5), path, live=True)
+    with xr.open_dataset(path) as stored:
+        assert int(stored["CRW_BAA"].max()) == 7
+        assert stored["CRW_BAA"].attrs[alerts.DISAGREEING_ATTR] == 12
+    outcome = _crw(types.SimpleNamespace(resources=types.SimpleNamespace(reef_health=r)), "2024-03-05")[
+        "baa_matches_definition"]
+    assert not outcome.passed and outcome.severity == "WARN" and outcome.metadata["disagreeing_cells"] == 12
+    assert outcome.message.startswith("12 cells")
+
+
+def test_the_demo_twin_agrees_with_the_definition(demo_day):
+    recomputed, disagreeing = alerts.recompute_served_levels(demo_day)
+    assert disagreeing == 0
+    np.testing.assert_array_equal(recomputed["CRW_BAA"].values, demo_day["CRW_BAA"].values)

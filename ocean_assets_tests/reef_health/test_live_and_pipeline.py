@@ -81,7 +81,7 @@ def test_reef_graph_needs_acidity_then_scores_idempotently(instance, data_root):
     assert first.success
     checks = [e.event_specific_data for e in first.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert {c.check_name for c in checks} == {"conditions_complete", "ph_joined", "scores_schema", "row_count",
-                                              "anomaly_jump"} and all(c.passed for c in checks)
+                                              "anomaly_jump", "baa_matches_definition"} and all(c.passed for c in checks)
     from ocean_assets.db import get_engine
 
     engine = get_engine()

@@ -17,7 +17,8 @@ CONTRACTS = Path(__file__).resolve().parent.parent / "contracts"
 EARTH_SEARCH = "https://earth-search.aws.element84.com/v1"
 PRE_04 = "S2A_33TWN_20220122_0_L2A"  # baseline 03.01, acquired before 2022-01-25
 POST_04 = ("S2B_33TWN_20220130_0_L2A", "S2B_33TWN_20220226_0_L2A", "S2A_32TMS_20221207_0_L2A")
-FLAG_WRONG = "S2B_33TWN_20220226_0_L2A"  # baseline 04.00 but earthsearch:boa_offset_applied false
+FLAG_FALSE = "S2B_33TWN_20220226_0_L2A"  # baseline 04.00 but earthsearch:boa_offset_applied false
+APPLIED = ("S2B_33TWN_20220130_0_L2A", "S2A_32TMS_20221207_0_L2A")  # flag true: Earth Search removed the offset
 CONFORMS = ["https://api.stacspec.org/v1.0.0/core", "https://api.stacspec.org/v1.0.0/item-search",
             "https://api.stacspec.org/v1.0.0/item-search#query"]
 

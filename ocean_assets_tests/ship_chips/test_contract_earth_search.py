@@ -18,7 +18,7 @@ from ocean_assets.core.ship_chips.reflectance import boa_add_offset, to_reflecta
 from ocean_assets.core.ship_chips.settings import Aoi
 from ocean_assets.sources.ship_chips.scenes import LiveScenes
 
-from .contracts import FLAG_WRONG, POST_04, PRE_04, earth_search_api, earth_search_item
+from .contracts import APPLIED, FLAG_FALSE, POST_04, PRE_04, earth_search_api, earth_search_item
 
 BANDS = ["blue", "green", "red", "nir", "swir16", "swir22"]
 ALL = [PRE_04, *POST_04]
@@ -47,20 +47,39 @@ def test_live_search_pages_through_real_items_via_the_real_next_link():
         assert band["scale"] == 0.0001 and band["nodata"] == 0 and band["data_type"] == "uint16"
 
 
+# What each real item's DNs still need: Earth Search removed ESA's -1000 where its flag is true.
+EXPECTED = {PRE_04: 0, APPLIED[0]: 0, APPLIED[1]: 0, FLAG_FALSE: -1000}
+
+
 @pytest.mark.parametrize("item_id", ALL)
-def test_boa_offset_follows_the_processing_baseline_not_the_item_flags(item_id: str):
+def test_boa_offset_honours_earth_search_flag_then_the_processing_baseline(item_id: str):
     item = earth_search_item(item_id)
-    expected = 0 if item_id == PRE_04 else -1000
-    assert boa_add_offset(item) == expected
-    # The offset Earth Search itself publishes in raster:bands agrees on these real items ...
-    assert item["assets"]["red"]["raster:bands"][0]["offset"] * 10000 == expected
-    # ... but the decision does not depend on it nor on earthsearch:boa_offset_applied.
-    for edit in (_flip_flag, _drop_raster_bands, _copy_other_raster_bands):
-        assert boa_add_offset(edit(item)) == expected
+    assert boa_add_offset(item) == EXPECTED[item_id]
+    # raster:bands is not read: Earth Search still publishes -0.1 on items whose offset it applied
+    for edit in (_drop_raster_bands, _copy_other_raster_bands):
+        assert boa_add_offset(edit(item)) == EXPECTED[item_id]
 
 
-def test_the_flag_is_wrong_on_a_real_item():
-    item = earth_search_item(FLAG_WRONG)
+@pytest.mark.parametrize("item_id", APPLIED)
+def test_items_with_the_offset_applied_are_not_offset_twice(item_id: str):
+    """Real 04.00 and 05.09 items flagged earthsearch:boa_offset_applied true: offset 0, though
+    their raster:bands say -0.1; with the flag false or absent the baseline decides (-1000)."""
+    item = earth_search_item(item_id)
+    props = item["properties"]
+    assert props["earthsearch:boa_offset_applied"] is True and props["s2:processing_baseline"] >= "04.00"
+    assert item["assets"]["red"]["raster:bands"][0]["offset"] == -0.1
+    assert boa_add_offset(item) == 0
+    assert boa_add_offset(_flip_flag(item)) == -1000
+    without = copy.deepcopy(item)
+    del without["properties"]["earthsearch:boa_offset_applied"]
+    assert boa_add_offset(without) == -1000
+    v0 = copy.deepcopy(without)  # Earth Search v0 spelled the flag sentinel:boa_offset_applied
+    v0["properties"]["sentinel:boa_offset_applied"] = True
+    assert boa_add_offset(v0) == 0
+
+
+def test_a_flag_false_item_of_baseline_04_is_offset_by_its_baseline():
+    item = earth_search_item(FLAG_FALSE)
     assert item["properties"]["s2:processing_baseline"] == "04.00"
     assert item["properties"]["earthsearch:boa_offset_applied"] is False
     assert boa_add_offset(item) == -1000
@@ -94,11 +113,12 @@ WATER = {"green": 0.05, "nir": 0.01}  # surface reflectance of open water
 
 def _scene_on_disk(item: dict[str, Any], folder: Path) -> tuple[dict[str, Any], tuple[float, ...]]:
     """The real item with its green, nir and scl assets pointing at small local COGs on the item's
-    own grid (proj:epsg, proj:transform origin), holding water in the DNs of its processing
-    baseline: DN = reflectance * 10000 - BOA_ADD_OFFSET."""
+    own grid (proj:epsg, proj:transform origin), holding water as Earth Search serves it:
+    DN = reflectance * 10000 - BOA_ADD_OFFSET for baseline 04.00+ items whose flag says the offset
+    is not applied, DN = reflectance * 10000 where it is applied (flag true) or before 04.00."""
     epsg = item["properties"]["proj:epsg"]
     _, _, x0, _, _, y0 = item["assets"]["red"]["proj:transform"]
-    dn_offset = 1000 if item["properties"]["s2:processing_baseline"] >= "04.00" else 0
+    dn_offset = -EXPECTED[item["id"]]
     out = copy.deepcopy(item)
     for name, res, size in (("green", 10, 64), ("nir", 10, 64), ("scl", 20, 32)):
         data = (np.full((size, size), 6, "uint8") if name == "scl"
@@ -111,17 +131,20 @@ def _scene_on_disk(item: dict[str, Any], folder: Path) -> tuple[dict[str, Any], 
     return out, (x0, y0 - 640, x0 + 640, y0)
 
 
-@pytest.mark.parametrize("edit", [lambda i: i, _drop_raster_bands, _flip_flag, _copy_other_raster_bands],
-                         ids=["as_published", "no_raster_bands", "flag_flipped", "other_raster_bands"])
+@pytest.mark.parametrize("edit", [lambda i: i, _drop_raster_bands, _copy_other_raster_bands],
+                         ids=["as_published", "no_raster_bands", "other_raster_bands"])
 def test_gate_sees_the_same_water_in_every_baseline(edit, tmp_path: Path):
-    """Water has NDWI (0.05 - 0.01) / (0.05 + 0.01) = 0.667 whatever the baseline: the DNs are
-    harmonised by the item's processing baseline, whatever else its metadata says."""
+    """Water has NDWI (0.05 - 0.01) / (0.05 + 0.01) = 0.667 and NIR reflectance 0.01 whatever the
+    baseline: the DNs are harmonised once (Earth Search's flag, else the processing baseline),
+    whatever raster:bands says."""
     cfg = {"center_px": 16, "max_cloud_fraction": 0.3, "max_land_fraction": 0.5, "min_ndwi": 0.0}
     for item_id in ALL:
         scene, bounds = _scene_on_disk(edit(earth_search_item(item_id)), tmp_path)
         result = chipping.gate(scene, bounds, 64, cfg)
         assert result.ndwi == pytest.approx(2 / 3, abs=1e-3), item_id
         assert result.keep
+        nir = chipping.read_window(scene["assets"]["nir"]["href"], bounds, 64)
+        assert float(np.nanmean(to_reflectance(nir, boa_add_offset(scene)))) == pytest.approx(0.01, abs=1e-4)
 
 
 def test_reflectance_uses_esa_definition():

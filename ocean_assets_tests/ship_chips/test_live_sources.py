@@ -130,7 +130,8 @@ def test_live_mode_day_chips_the_ais_captured_during_the_pass(demo_day, stac_api
     assert mat.metadata["kept"].value == 3 and mat.metadata["position_methods"].value == {"interpolated": 9}
     index = idx.read_index(load_chip_config().dataset_root)
     assert set(index["ship_type"]) == {70} and set(index["length_m"]) == {120.0} and set(index["beam_m"]) == {20.0}
-    assert (index["ais_offset_s"].abs() <= 5).all() and set(index["boa_add_offset"]) == {-1000}
+    # the scene's item says earthsearch:boa_offset_applied (as Earth Search's 04.00+ items): no second offset
+    assert (index["ais_offset_s"].abs() <= 5).all() and set(index["boa_add_offset"]) == {0}
 
 
 def test_live_ais_reconnects_after_a_drop_and_skips_malformed_frames(cfg):

@@ -30,11 +30,12 @@ from .contracts import CONTRACTS
 DAY = "2026-04-10"
 
 
-def _chip_day(cfg: ChipConfig, day: str) -> pd.DataFrame:
+def _chip_day(cfg: ChipConfig, day: str, edit=None) -> pd.DataFrame:  # noqa: ANN001
     """Records of a demo day chipped with the pipeline's own functions (paths relative to the root)."""
     aoi = cfg.aois[0]
     start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), dt.UTC)
     items = DemoScenes(cfg.dataset_root / "demo_scenes").search(aoi, start, start + dt.timedelta(days=1), 100)
+    items = [edit(i) for i in items] if edit else items
     t0 = chipping.scene_time(items[0])
     ais = DemoAis().positions(aoi, [(t0 - dt.timedelta(minutes=5), t0 + dt.timedelta(minutes=5))])
     records = []
@@ -104,8 +105,51 @@ def test_chips_of_scenes_before_baseline_04_carry_no_offset(cfg):
     index = idx.to_geoframe(records, "2021-06-01")
     bands = chip_item(next(index.itertuples()), root).assets["image"].extra_fields["raster:bands"]
     assert {(b["scale"], b["offset"]) for b in bands} == {(0.0001, 0.0)}
-    later = idx.to_geoframe(_chip_day(cfg, DAY), DAY)
+    # A 05.10 demo scene is served like Earth Search's: earthsearch:boa_offset_applied true, DNs
+    # already harmonised, so its chips record and carry offset 0 too (never -0.1 applied twice).
+    later_records = _chip_day(cfg, DAY)
+    assert set(later_records["boa_add_offset"]) == {0}
+    later = idx.to_geoframe(later_records, DAY)
     bands = chip_item(next(later.itertuples()), root).assets["image"].extra_fields["raster:bands"]
+    assert {(b["scale"], b["offset"]) for b in bands} == {(0.0001, 0.0)}
+
+
+def _offset_not_applied(item: dict) -> dict:
+    """The demo item as Earth Search serves a 04.00+ item it has not harmonised: flag false and
+    ESA's raw DNs (reflectance * 10000 + 1000) in every reflectance band."""
+    import copy
+
+    import numpy as np
+    import rasterio
+
+    out = copy.deepcopy(item)
+    out["properties"]["earthsearch:boa_offset_applied"] = False
+    for name, asset in out["assets"].items():
+        if name == "scl":
+            continue
+        src_path = Path(asset["href"])
+        dst_path = src_path.with_name(f"raw_{src_path.name}")
+        with rasterio.open(src_path) as src:
+            profile, data = src.profile, src.read(1)
+        with rasterio.open(dst_path, "w", **profile) as dst:
+            dst.write(np.where(data == 0, 0, data + 1000).astype(data.dtype), 1)
+        asset["href"] = str(dst_path)
+    return out
+
+
+def test_chip_offsets_match_the_offset_applied(cfg):
+    """A 04.00+ scene whose DNs still hold ESA's offset (flag false) is harmonised by -1000: the gate
+    sees the same water as on the harmonised scene, and its chips say -1000 in the index and
+    -0.1 in STAC raster:bands."""
+    root = cfg.dataset_root
+    records = _chip_day(cfg, DAY, edit=_offset_not_applied)
+    harmonised = _chip_day(cfg, DAY)
+    assert set(records["boa_add_offset"]) == {-1000}
+    assert records["status"].tolist() == harmonised["status"].tolist()
+    kept = records["status"] == "kept"
+    assert (records.loc[kept, "ndwi"].to_numpy() == pytest.approx(harmonised.loc[kept, "ndwi"].to_numpy(), abs=1e-6))
+    index = idx.to_geoframe(records, DAY)
+    bands = chip_item(next(index.itertuples()), root).assets["image"].extra_fields["raster:bands"]
     assert {(b["scale"], b["offset"]) for b in bands} == {(0.0001, -0.1)}
 
 

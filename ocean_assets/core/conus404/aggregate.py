@@ -199,16 +199,25 @@ def iter_hours(hourly: xr.Dataset, jobs: Sequence[tuple[int, list[str]]], worker
 
 @dataclass
 class QcStats:
-    """Counts over every value a day read of one variable (the rules judge these)."""
+    """Counts over every value a day read of one variable (the rules judge these).
+
+    ``count`` is every value that is not NaN (missing); ``infinite`` the +-inf among them, which no
+    model writes (the declared fill is NaN once decoded): physically impossible, never "missing".
+    ``impossible``/``implausible``/``min``/``max`` are over the finite values."""
 
     count: int = 0
     impossible: int = 0
     implausible: int = 0
     min: float = float("nan")
     max: float = float("nan")
+    infinite: int = 0
 
     def add(self, a: np.ndarray, impossible: Limits | None, plausible: Limits | None) -> None:
-        finite = a[np.isfinite(a)]
+        isfinite = np.isfinite(a)
+        infinite = int(np.count_nonzero(np.isinf(a)))
+        self.infinite += infinite
+        self.count += infinite
+        finite = a[isfinite]
         if not finite.size:
             return
         self.count += int(finite.size)
@@ -269,9 +278,8 @@ class DailyAccumulator:
                     total = total + arrays[plan.counter].astype(np.float64) * plan.bucket_size
                 self.totals.setdefault(var, {})[offset] = total
                 continue
-            if var in self.impossible or var in self.plausible:
-                self.qc.setdefault(var, QcStats()).add(a, self.impossible.get(var),
-                                                       self.plausible.get(var))
+            # every variable is counted (an infinity is impossible whatever its limits)
+            self.qc.setdefault(var, QcStats()).add(a, self.impossible.get(var), self.plausible.get(var))
             if {"mean", "sum"} & set(plan.aggs):
                 if var in self.sums:
                     np.add(self.sums[var], a, out=self.sums[var])
@@ -317,9 +325,10 @@ class DailyAccumulator:
                 else:
                     first, last = self.totals[var][0], self.totals[var][HOURS_PER_DAY]
                     diff = last - first
-                    if var in self.impossible or var in self.plausible:
-                        self.qc.setdefault(var, QcStats()).add(diff, self.impossible.get(var),
-                                                               self.plausible.get(var))
+                    # an infinite running total is impossible even where inf - inf gives NaN
+                    judged = np.where(np.isinf(first) | np.isinf(last), np.inf, diff)
+                    self.qc.setdefault(var, QcStats()).add(judged, self.impossible.get(var),
+                                                           self.plausible.get(var))
                     field_ = diff.astype(np.float32)
                 out[output_name(var, agg)] = field_
         return out
@@ -419,7 +428,8 @@ def build_daily_dataset(hourly: xr.Dataset, day: dt.date, acc: DailyAccumulator,
             stats = acc.qc.get(var)
             if stats is not None:
                 attrs.update(qc_values=stats.count, qc_impossible=stats.impossible,
-                             qc_implausible=stats.implausible, qc_min=stats.min, qc_max=stats.max)
+                             qc_implausible=stats.implausible, qc_infinite=stats.infinite,
+                             qc_min=stats.min, qc_max=stats.max)
             if grid.projection is not None:
                 attrs["grid_mapping"] = netcdf.GRID_MAPPING
             data_vars[name] = (dims, fields[name][np.newaxis], attrs)

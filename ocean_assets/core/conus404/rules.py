@@ -6,6 +6,8 @@ difference), so one bad hour is caught even when the daily mean looks fine:
 - ``physically_possible`` (ERROR): no value the physics rules out (below absolute zero, negative
   amounts or mixing ratios, a surface pressure no point of the Earth has, more shortwave energy
   than the sun delivers). One such value is a defect of the data, not weather.
+  A +-inf value (any variable) is impossible too: never the declared fill, which decodes to NaN;
+  the NaN rules count only NaN.
 - ``plausible_values``: values outside the domain's plausible range WARN while they are a small
   share (``plausibility_max_fraction``); more than that, up to a whole field, is an ERROR.
 """
@@ -58,8 +60,8 @@ def _stats(daily: xr.Dataset) -> dict[str, dict[str, float]]:
     for da in outputs(daily).values():
         if "qc_values" in da.attrs:
             out[str(da.attrs["source_variable"])] = {
-                key: float(da.attrs[f"qc_{key}"])
-                for key in ("values", "impossible", "implausible", "min", "max")}
+                key: float(da.attrs.get(f"qc_{key}", 0.0))
+                for key in ("values", "impossible", "implausible", "infinite", "min", "max")}
     return out
 
 
@@ -80,17 +82,21 @@ def _unchecked(daily: xr.Dataset, limits: Mapping[str, Limits], seen: Mapping[st
 
 
 def check_possible(daily: xr.Dataset, limits: Mapping[str, Limits]) -> Outcome:
-    """No value outside the physically possible range (any one fails, ERROR)."""
+    """No value outside the physically possible range and no +-inf value (any one fails, ERROR)."""
     stats = _stats(daily)
     problems = []
     for var, s in stats.items():
+        if s["infinite"] > 0:
+            problems.append(f"{var}: {s['infinite']:.0f} of {s['values']:.0f} values infinite (+-inf), "
+                            f"physically impossible and not the declared fill")
         if var in limits and s["impossible"] > 0:
             problems.append(f"{var}: {s['impossible']:.0f} of {s['values']:.0f} values outside the "
                             f"physically possible {_range(limits[var])} (min {s['min']:g}, "
                             f"max {s['max']:g})")
     unchecked = _unchecked(daily, limits, stats)
-    figures = {v: {"min": s["min"], "max": s["max"], "impossible": s["impossible"]}
-               for v, s in stats.items() if v in limits}
+    figures = {v: {"min": s["min"], "max": s["max"], "impossible": s["impossible"],
+                   "infinite": s["infinite"]}
+               for v, s in stats.items() if v in limits or s["infinite"]}
     if problems:
         return fail(POSSIBLE, "; ".join(problems), values=figures)
     if unchecked:

@@ -134,7 +134,8 @@ def _stats(ds: xr.Dataset, spec: ProductSpec) -> tuple[dict[str, Any], int]:
         n_chunks = max(n_chunks, data.npartitions)
         finite = da.isfinite(data)
         clean = da.where(finite, data, np.nan)
-        entry = {"size": data.size, "finite": finite.sum(), "min": da.nanmin(clean), "max": da.nanmax(clean),
+        entry = {"size": data.size, "finite": finite.sum(), "nan": da.isnan(data).sum(),
+                 "infinite": da.isinf(data).sum(), "min": da.nanmin(clean), "max": da.nanmax(clean),
                  "sum": da.nansum(clean.astype("float64")),
                  "low": ((data < var.min) & finite).sum() if var.min is not None else 0,
                  "high": ((data > var.max) & finite).sum() if var.max is not None else 0,
@@ -144,7 +145,7 @@ def _stats(ds: xr.Dataset, spec: ProductSpec) -> tuple[dict[str, Any], int]:
             mask = ds[mask_name].broadcast_like(arr).data
             sea = da.isfinite(mask) & (da.nan_to_num(mask).astype(int) & 1 == 1)
             entry["sea"] = sea.sum()
-            entry["nan_sea"] = (~finite & sea).sum()
+            entry["nan_sea"] = (da.isnan(data) & sea).sum()
         lazy[var.name] = entry
     if spec.speed and all(spec.speed[k] in ds for k in ("u", "v")):
         speed = da.hypot(_as_float(ds[spec.speed["u"]].data), _as_float(ds[spec.speed["v"]].data))
@@ -159,12 +160,17 @@ def _values_outcome(spec: ProductSpec, stats: dict[str, Any]) -> Outcome:
     out: dict[str, dict[str, float]] = {}
     for var in spec.variables:
         s = stats.get(var.name)
-        if s is None or int(s["finite"]) == 0:
+        if s is None:
+            continue
+        if int(s["finite"]) == 0:
+            if int(s["infinite"]):
+                counts[var.name] = rules.ValueCounts(0, infinite=int(s["infinite"]))
             continue
         n = int(s["finite"])
         out[var.name] = {"min": float(s["min"]), "max": float(s["max"]), "mean": float(s["sum"]) / n}
         counts[var.name] = rules.ValueCounts(n, int(s["low"]), int(s["high"]), int(s["below_physical"]),
-                                             int(s["above_physical"]), float(s["min"]), float(s["max"]))
+                                             int(s["above_physical"]), float(s["min"]), float(s["max"]),
+                                             int(s["infinite"]))
     return rules.judge_values(spec, counts, int(stats.get("_fast", 0)), out)
 
 
@@ -175,12 +181,12 @@ def _nan_outcome(ds: xr.Dataset, spec: ProductSpec, stats: dict[str, Any]) -> Ou
         s = stats.get(var.name)
         if s is None:
             continue
-        if s["size"] == 0 or int(s["finite"]) == 0:
+        if s["size"] == 0 or int(s["nan"]) == s["size"]:
             return fail(rules.NAN_FRACTION, f"{var.name} is entirely NaN", severity="ERROR")
         if int(s.get("sea", 0)):
             fractions[var.name] = int(s["nan_sea"]) / int(s["sea"])
         else:
-            fractions[var.name] = (s["size"] - int(s["finite"])) / s["size"]
+            fractions[var.name] = int(s["nan"]) / s["size"]
     over = {k: v for k, v in fractions.items() if v > spec.max_nan_fraction}
     basis = "of sea cells" if spec.land_mask_variable and spec.land_mask_variable in ds else "of cells"
     rounded = {k: round(v, 4) for k, v in fractions.items()}

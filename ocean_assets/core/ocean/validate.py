@@ -183,6 +183,11 @@ def check_units(ds: xr.Dataset, spec: ProductSpec) -> Outcome:
     return ok(UNITS, ", ".join(f"{v.name} [{v.units}]" for v in spec.variables))
 
 
+# More than this fraction of the valid cells outside the plausible range is a unit or scale error
+# (cm/s labelled m s-1, degrees C labelled K), not a few odd cells: ERROR.
+MOSTLY_OUTSIDE = 0.5
+
+
 class _Fields:
     """Each required variable's values and finite-value mask, computed once per file."""
 
@@ -201,7 +206,10 @@ class _Fields:
 
 @dataclass(frozen=True)
 class ValueCounts:
-    """How many finite cells of one variable fall outside its plausible and physical ranges."""
+    """How many finite cells of one variable fall outside its plausible and physical ranges.
+
+    ``infinite`` counts +-inf cells: the declared fill is already NaN once decoded, so an infinity
+    is a value no instrument produces (physically impossible), never a missing value."""
 
     finite: int
     low: int = 0            # below the plausible min
@@ -210,6 +218,7 @@ class ValueCounts:
     above_physical: int = 0
     min: float = float("nan")
     max: float = float("nan")
+    infinite: int = 0
 
 
 def judge_values(spec: ProductSpec, counts: dict[str, ValueCounts], fast: int,
@@ -217,24 +226,35 @@ def judge_values(spec: ProductSpec, counts: dict[str, ValueCounts], fast: int,
     """The values rule from per-variable counts (shared by the in-memory and chunked validators).
 
     ERROR (blocks downstream): any cell beyond the variable's physical limits, which no instrument
-    can produce (below absolute zero, pH outside 0..14, a negative number of particles), or a whole
-    field outside its plausible range. WARN: some cells outside the plausible range, or currents
-    faster than the configured speed."""
+    can produce (below absolute zero, pH outside 0..14, a negative number of particles), any
+    +-inf cell (not a fill value once decoded: impossible), or more than half of the valid cells
+    outside the plausible range (a unit or scale error). WARN: some cells outside the plausible
+    range, or currents faster than the configured speed."""
     errors: list[str] = []
     warnings_: list[str] = []
     for var in spec.variables:
         c = counts.get(var.name)
-        if c is None or c.finite == 0:
+        if c is None or c.finite + c.infinite == 0:
             continue  # an all-NaN field is reported by nan_fraction
+        if c.infinite:
+            errors.append(f"{var.name}: {c.infinite} of {c.finite + c.infinite} values infinite (+-inf), "
+                          f"physically impossible and not the declared fill")
+        if c.finite == 0:
+            continue
         extremes = f"(min {c.min:.4g}, max {c.max:.4g})"
         impossible = c.below_physical + c.above_physical
+        outside = c.low + c.high
         if impossible:
             errors.append(f"{var.name}: {impossible} of {c.finite} values physically impossible, outside "
                           f"{_bound(var.physical_min)}..{_bound(var.physical_max)} {var.units} {extremes}")
-        elif c.low + c.high == c.finite:
+        elif outside == c.finite:
             errors.append(f"{var.name}: all {c.finite} values outside the plausible range "
                           f"{var.min}..{var.max} {var.units} {extremes}")
-        elif c.low + c.high:
+        elif outside > MOSTLY_OUTSIDE * c.finite:
+            errors.append(f"{var.name}: {outside} of {c.finite} values ({outside / c.finite:.1%}) outside the "
+                          f"plausible range {var.min}..{var.max} {var.units}, more than "
+                          f"{MOSTLY_OUTSIDE:.0%}: wrong units or scale? {extremes}")
+        elif outside:
             warnings_.append(f"{var.name}: {c.low + c.high} of {c.finite} values outside {var.min}..{var.max} "
                              f"{extremes}")
     if fast and spec.speed:
@@ -267,13 +287,16 @@ def check_values(ds: xr.Dataset, spec: ProductSpec, fields: _Fields | None = Non
             continue
         data, isfinite = fields.get(var.name)
         finite = data[isfinite]
+        infinite = int(np.count_nonzero(np.isinf(data)))
         if finite.size == 0:
-            continue  # reported by nan_fraction
+            if infinite:  # a field of +-inf is impossible, not "entirely NaN"
+                counts[var.name] = ValueCounts(0, infinite=infinite)
+            continue  # all NaN: reported by nan_fraction
         stats[var.name] = {"min": float(finite.min()), "max": float(finite.max()),
                            "mean": float(finite.mean())}
         counts[var.name] = ValueCounts(finite.size, _below(finite, var.min), _above(finite, var.max),
                                        _below(finite, var.physical_min), _above(finite, var.physical_max),
-                                       float(finite.min()), float(finite.max()))
+                                       float(finite.min()), float(finite.max()), infinite)
     fast = 0
     if spec.speed and all(spec.speed[k] in ds for k in ("u", "v")):
         u, _ = fields.get(spec.speed["u"])
@@ -302,8 +325,8 @@ def check_nan_fraction(ds: xr.Dataset, spec: ProductSpec, fields: _Fields | None
     for var in spec.variables:
         if var.name not in ds:
             continue
-        data, isfinite = fields.get(var.name)
-        nan = ~isfinite
+        data, _ = fields.get(var.name)
+        nan = np.isnan(data)  # NaN only: +-inf is judged by the values rule
         if data.size == 0 or nan.all():
             return fail(NAN_FRACTION, f"{var.name} is entirely NaN", severity="ERROR")
         sea = _sea_mask(ds, spec, var.name)

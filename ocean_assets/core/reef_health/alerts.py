@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import xarray as xr
 
 DHW_WINDOW_DAYS = 84
 HOTSPOT_ACCUMULATES = 1.0  # only HotSpots of at least 1 degC accumulate into DHW
@@ -78,3 +79,34 @@ def degree_heating_weeks(hotspots: np.ndarray) -> np.ndarray:
     HotSpots >= 1 degC, in degC-weeks."""
     window = np.asarray(hotspots, dtype="float64")[-DHW_WINDOW_DAYS:]
     return np.where(window >= HOTSPOT_ACCUMULATES, window, 0.0).sum(axis=0) / 7.0
+
+
+DISAGREEING_ATTR = "served_levels_disagreeing_cells"  # on CRW_BAA: served level != CRW's definition
+RECOMPUTED_ATTR = "levels_recomputed"  # "yes" when CRW_BAA was computed from CRW_HOTSPOT and CRW_DHW
+
+
+def recompute_served_levels(ds: xr.Dataset) -> tuple[xr.Dataset, int | None]:
+    """CRW_BAA computed from the served CRW_HOTSPOT and CRW_DHW by CRW's definition (above), in place
+    of the served level, and how many cells the served level disagreed (None: not computable).
+
+    A server may still code the 0..4 levels of before December 2023 (its own ``comment`` says so);
+    keeping its value under the 0..7 coding would call Alert Level 2 (DHW >= 8) "Alert Level 1".
+    CRW_BAA_7D_MAX (a 7-day maximum, not computable from one day) is raised to at least the day's
+    computed level. The count goes on CRW_BAA as ``served_levels_disagreeing_cells``."""
+    if not {"CRW_BAA", "CRW_HOTSPOT", "CRW_DHW"} <= set(map(str, ds.data_vars)):
+        return ds, None
+    served = np.asarray(ds["CRW_BAA"].values, dtype="float64")
+    computed = bleaching_alert_area(ds["CRW_HOTSPOT"].values, ds["CRW_DHW"].values)
+    both = np.isfinite(served) & np.isfinite(computed)
+    disagreeing = int(np.count_nonzero(both & (np.rint(served) != computed)))
+    out = ds.copy()
+    out["CRW_BAA"] = ds["CRW_BAA"].copy(data=computed.astype(ds["CRW_BAA"].dtype, copy=False)
+                                       if np.issubdtype(ds["CRW_BAA"].dtype, np.floating) else computed)
+    out["CRW_BAA"].attrs.update({DISAGREEING_ATTR: disagreeing, RECOMPUTED_ATTR: "yes"})
+    if "CRW_BAA_7D_MAX" in out:
+        week = np.asarray(ds["CRW_BAA_7D_MAX"].values, dtype="float64")
+        raised = np.where(np.isfinite(computed), np.fmax(week, computed), week)
+        out["CRW_BAA_7D_MAX"] = ds["CRW_BAA_7D_MAX"].copy(data=raised.astype(ds["CRW_BAA_7D_MAX"].dtype)
+                                                          if np.issubdtype(ds["CRW_BAA_7D_MAX"].dtype, np.floating)
+                                                          else raised)
+    return out, disagreeing

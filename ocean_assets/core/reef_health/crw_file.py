@@ -50,7 +50,8 @@ def _alert_flags(da: xr.DataArray) -> xr.DataArray:
     values = da.values
     coded = np.where(np.isnan(values), ALERT_FILL, np.clip(np.rint(np.nan_to_num(values)), 0, 127)).astype("int8")
     out = da.copy(data=coded)
-    out.attrs = {"long_name": LONG_NAMES.get(str(da.name), str(da.name)), "units": "1",
+    kept = {k: da.attrs[k] for k in (alerts.DISAGREEING_ATTR, alerts.RECOMPUTED_ATTR) if k in da.attrs}
+    out.attrs = {**kept, "long_name": LONG_NAMES.get(str(da.name), str(da.name)), "units": "1",
                  "flag_values": np.array(alerts.CODES, dtype="int8"), "flag_meanings": alerts.FLAG_MEANINGS,
                  "valid_range": np.array([alerts.MIN_LEVEL, alerts.MAX_LEVEL], dtype="int8"),
                  "comment": "NOAA CRW Bleaching Alert Area levels since December 2023: "

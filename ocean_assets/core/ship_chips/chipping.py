@@ -199,7 +199,7 @@ def gate(scene: dict[str, Any], bounds: tuple[float, float, float, float], size:
     cx, cy = (west + east) / 2, (south + north) / 2
     centre = (cx - c * res / 2, cy - c * res / 2, cx + c * res / 2, cy + c * res / 2)
     scl = read_window(scene["assets"]["scl"]["href"], centre, c)
-    offset = boa_add_offset(scene)  # harmonised by processing baseline, not by item flags
+    offset = boa_add_offset(scene)  # 0 if Earth Search applied it, else by processing baseline
     green = to_reflectance(read_window(scene["assets"]["green"]["href"], centre, c), offset, _nodata(scene, "green"))
     nir = to_reflectance(read_window(scene["assets"]["nir"]["href"], centre, c), offset, _nodata(scene, "nir"))
     cloud = float(np.isin(scl, SCL_CLOUD).mean())

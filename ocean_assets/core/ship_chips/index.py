@@ -20,7 +20,8 @@ INDEX_COLUMNS = ["chip_id", "mmsi", "ship_name", "ais_time", "scene_time", "scen
                  "geometry"]
 # lon/lat: the vessel at the sensing time (scene_time), interpolated or dead-reckoned
 # (position_method) from AIS reports; ais_offset_s: nearest report time minus sensing time;
-# boa_add_offset: the DN offset of the source scene (-1000 from processing baseline 04.00, else 0);
+# boa_add_offset: the DN offset applied to the source scene's DNs (0 when Earth Search already removed
+# it, earthsearch:boa_offset_applied true; else -1000 from processing baseline 04.00, 0 before);
 # length_m / beam_m / ship_type: from ShipStaticData, None where AIS says "not available".
 POSITION_METHODS = ("interpolated", "dead_reckoned")
 

@@ -7,10 +7,21 @@ Baseline 04.00", deployed 25 January 2022):
     reflectance = (DN + BOA_ADD_OFFSET) / BOA_QUANTIFICATION_VALUE
 
 with BOA_QUANTIFICATION_VALUE = 10000, BOA_ADD_OFFSET = -1000 for products of processing baseline
-04.00 and later, and no offset (0) before. Earth Search's ``earthsearch:boa_offset_applied`` flag is
-known to be wrong for some items, and ``raster:bands`` may be missing or copied between items, so
-the offset is decided from ``s2:processing_baseline`` alone (and, only when an item carries no
-usable baseline, from the acquisition date: 04.00 was deployed for acquisitions from 2022-01-25).
+04.00 and later, and no offset (0) before.
+
+Earth Search (Element 84) re-encodes the L2A bands as COGs and, for baseline 04.00+ products, removes
+the offset itself: an item whose ``earthsearch:boa_offset_applied`` (``sentinel:boa_offset_applied``
+in the older Earth Search v0 items) is true serves DNs already on the pre-04.00 scale, so subtracting
+1000 again would make every reflectance 0.1 too low (cirrus-geo/cirrus-earth-search#21, #25;
+Element84/earth-search#9, #23, #71). Such items still publish ``raster:bands`` offset -0.1, so that
+field is not used. The rule here:
+
+- flag true: offset 0 (already applied by Earth Search);
+- flag false or absent: by ``s2:processing_baseline`` (-1000 from 04.00, else 0), and only when an
+  item carries no usable baseline, by the acquisition date (04.00 deployed from 2022-01-25).
+
+The offset applied is recorded (index ``boa_add_offset``, STAC ``raster:bands`` offset), so a chip's
+metadata always says what its DNs need.
 """
 
 from __future__ import annotations
@@ -36,8 +47,20 @@ def processing_baseline(scene: dict[str, Any]) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+OFFSET_APPLIED_FLAGS = ("earthsearch:boa_offset_applied", "sentinel:boa_offset_applied")
+
+
+def offset_already_applied(scene: dict[str, Any]) -> bool:
+    """True when the item says its DNs already have BOA_ADD_OFFSET removed (Earth Search's flag)."""
+    props = scene.get("properties") or {}
+    return any(props.get(flag) is True or str(props.get(flag)).lower() == "true" for flag in OFFSET_APPLIED_FLAGS)
+
+
 def boa_add_offset(scene: dict[str, Any]) -> int:
-    """BOA_ADD_OFFSET (DN) of a Sentinel-2 L2A item: -1000 from baseline 04.00, else 0."""
+    """BOA_ADD_OFFSET (DN) still to add to the item's DNs: 0 when Earth Search already applied it
+    (``earthsearch:boa_offset_applied`` true), else -1000 from baseline 04.00 and 0 before."""
+    if offset_already_applied(scene):
+        return 0
     baseline = processing_baseline(scene)
     if baseline is not None:
         return BOA_ADD_OFFSET_DN if baseline >= OFFSET_BASELINE else 0

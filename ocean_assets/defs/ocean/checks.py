@@ -23,8 +23,9 @@ FILE_RULES = [
     CheckRule(rules.COORDINATES, "Latitude/longitude in range, strictly monotonic, inside the configured region.", True),
     CheckRule(rules.TIME, "Exactly one time step, inside the partition's day.", True),
     CheckRule(rules.UNITS, "Units attributes present and as configured.", True),
-    CheckRule(rules.VALUES, "Values plausible (WARN); physically impossible values or a whole field outside "
-              "its plausible range are an ERROR that blocks (config: min/max, physical_min/max).", True),
+    CheckRule(rules.VALUES, "Values plausible (WARN); physically impossible values (+-inf included) or more "
+              "than half of the field outside its plausible range are an ERROR that blocks (config: min/max, "
+              "physical_min/max).", True),
     CheckRule(rules.NAN_FRACTION, "NaN fraction within the land-aware threshold; an all-NaN field is an ERROR.", True),
 ]
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ocean_assets.core.io import atomic_path
 from ocean_assets.core.ocean.paths import product_path
-from ocean_assets.core.reef_health import crw_file, polygons
+from ocean_assets.core.reef_health import alerts, crw_file, polygons
 from ocean_assets.core.reef_health.join import join_conditions
 from ocean_assets.core.reef_health.scoring import score_frame
 from ocean_assets.core.reef_health.store import record_fetch, upsert_scores
@@ -117,12 +117,17 @@ def crw_daily(day: Day, reef_health: ReefHealthResource) -> DayOutput:
         except Exception as exc:
             record("noaa", "failure", failure_reason(exc), day.date)
             raise
+    # CRW_BAA from HotSpot and DHW by CRW's 0-7 definition, whatever coding the server used
+    ds, disagreeing = alerts.recompute_served_levels(ds)
     target = crw_path(reef_health, day.key)
     with atomic_path(target) as tmp:
         crw_file.write(ds, day.date, tmp, live=reef_health.live())
     return DayOutput(files=[target], metadata={
         "cells": int(ds["CRW_SST"].notnull().sum()), "mean_sst": round(float(ds["CRW_SST"].mean()), 2),
-        "max_dhw": round(float(ds["CRW_DHW"].max()), 2)})
+        "max_dhw": round(float(ds["CRW_DHW"].max()), 2),
+        **({"baa_levels": "as served: CRW_HOTSPOT or CRW_DHW not requested"} if disagreeing is None else
+           {"baa_levels": "computed from CRW_HOTSPOT and CRW_DHW (CRW 0-7)",
+            "baa_served_disagreeing_cells": disagreeing})})
 
 
 @daily_asset(name="reef_conditions", group=GROUP, deps=[reef_polygons, crw_daily, dg.AssetKey("acidity")],

@@ -1,17 +1,26 @@
-"""Reef-health checks: scores schema (pandera), rows = reefs covered, anomaly-rate jumps, join coverage."""
+"""Reef-health checks: scores schema (pandera), rows = reefs covered, anomaly-rate jumps, join coverage,
+served CRW alert levels against CRW's definition."""
 
 import datetime as dt
 
 import pandas as pd
 import pandera.pandas as pa
+import xarray as xr
 from sqlalchemy import select
 
 from ocean_assets.core.outcome import fail, ok
+from ocean_assets.core.reef_health import alerts
 from ocean_assets.core.reef_health.schemas import SCORES_SCHEMA
 from ocean_assets.core.reef_health.store import anomaly_rate
 from ocean_assets.dagster_support import CheckRule, partitioned_checks
 from ocean_assets.db.models import ReefHealthScore
-from ocean_assets.defs.reef_health.assets import conditions_path, health_scores, reef_conditions
+from ocean_assets.defs.reef_health.assets import (
+    conditions_path,
+    crw_daily,
+    crw_path,
+    health_scores,
+    reef_conditions,
+)
 from ocean_assets.defs.reef_health.resources import ReefHealthResource
 from ocean_assets.partitions import daily_partitions
 
@@ -71,3 +80,27 @@ condition_checks = partitioned_checks(
     rules=[CheckRule("conditions_complete", "Every reef got CRW values (inside cells or nearest cell).", True),
            CheckRule("ph_joined", "Every reef got a pH from the acidity grid.")],
     evaluate=_conditions, required_resource_keys={"reef_health"})
+
+
+def _crw(context, key: str):  # noqa: ANN001
+    r: ReefHealthResource = context.resources.reef_health
+    with xr.open_dataset(crw_path(r, key)) as ds:
+        attrs = dict(ds["CRW_BAA"].attrs) if "CRW_BAA" in ds else {}
+    rule = "baa_matches_definition"
+    if attrs.get(alerts.RECOMPUTED_ATTR) != "yes":
+        return {rule: fail(rule, "CRW_BAA kept as served: CRW_HOTSPOT or CRW_DHW missing, its 0-7 coding unverified",
+                           severity="WARN")}
+    n = int(attrs.get(alerts.DISAGREEING_ATTR, 0))
+    if n:
+        return {rule: fail(rule, f"{n} cells: the served CRW_BAA differs from CRW's 0-7 levels computed from "
+                                 "HotSpot and DHW (old 0-4 coding?); the computed levels are stored",
+                           severity="WARN", disagreeing_cells=n)}
+    return {rule: ok(rule, "served CRW_BAA equals CRW's 0-7 levels computed from HotSpot and DHW",
+                     severity="WARN", disagreeing_cells=0)}
+
+
+crw_checks = partitioned_checks(
+    name="crw_daily_checks", asset=crw_daily, partitions_def=daily_partitions,
+    rules=[CheckRule("baa_matches_definition",
+                     "WARN when the served alert level disagrees with CRW's definition from HotSpot and DHW.")],
+    evaluate=_crw, required_resource_keys={"reef_health"})

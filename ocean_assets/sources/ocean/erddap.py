@@ -16,7 +16,7 @@ import xarray as xr
 
 from ocean_assets.core.ocean.products import ProductSpec
 from ocean_assets.core.retry import Backoff, PermanentError
-from ocean_assets.sources.ocean.http import download
+from ocean_assets.sources.ocean.http import HTTPStatusError, download
 
 NO_MATCH = "Your query produced no matching results"
 # ERDDAP dataset ids and variable names are identifiers; anything else could inject into the query.
@@ -107,6 +107,57 @@ def parse_info(info: dict[str, Any]) -> dict[str, Axis]:
     return axes
 
 
+# Bytes per value of ERDDAP's "Data Type" column (info/{id}/index.json); unknown types count as 8.
+TYPE_BYTES = {"byte": 1, "ubyte": 1, "char": 2, "short": 2, "ushort": 2, "int": 4, "uint": 4,
+              "long": 8, "ulong": 8, "float": 4, "double": 8}
+# ERDDAP refuses a response over 2 GB (HTTP 413); a request is split to stay well under this.
+DEFAULT_MAX_REQUEST_MB = 500.0
+
+
+def parse_value_bytes(info: dict[str, Any]) -> dict[str, int]:
+    """Bytes per value of each data variable of an ERDDAP ``info/{id}/index.json`` table."""
+    try:
+        table = info["table"]
+        cols = {name: i for i, name in enumerate(table["columnNames"])}
+        return {r[cols["Variable Name"]]: TYPE_BYTES.get(str(r[cols["Data Type"]]).lower(), 8)
+                for r in table["rows"] if r[cols["Row Type"]] == "variable"}
+    except (KeyError, TypeError, IndexError) as exc:
+        raise ValueError(f"not an ERDDAP info table: {exc!r}") from None
+
+
+def _cells(pair: tuple[float, float], axis: Axis | None) -> tuple[int, int] | None:
+    """First and last index (from the axis minimum) ERDDAP selects for ``pair``; None if unknown."""
+    if axis is None or not axis.spacing:
+        return None
+    step = abs(axis.spacing)
+    return round((min(pair) - axis.minimum) / step), round((max(pair) - axis.minimum) / step)
+
+
+def latitude_bands(lat: tuple[float, float], lon: tuple[float, float], axes: dict[str, Axis],
+                   bytes_per_cell: int, max_bytes: float) -> list[tuple[float, float]]:
+    """``lat`` split into latitude bands (south to north, on the axis' own grid points, no overlap)
+    whose responses each hold at most ``max_bytes`` of data values: ERDDAP refuses responses
+    over 2 GB (HTTP 413), and the full-globe MUR day is ~2.5 GB. One band when the request is
+    small enough or the axes' spacing is unknown (the size cannot be estimated)."""
+    rows, cols = _cells(lat, axes.get("latitude")), _cells(lon, axes.get("longitude"))
+    if rows is None or cols is None:
+        return [lat]
+    per_row = (cols[1] - cols[0] + 1) * bytes_per_cell
+    n_rows = rows[1] - rows[0] + 1
+    rows_per_band = max(1, int(max_bytes // per_row))
+    if n_rows <= rows_per_band:
+        return [lat]
+    axis = axes["latitude"]
+    step = abs(axis.spacing or 0.0)
+    digits = max(0, -math.floor(math.log10(step))) + 4
+
+    def value(i: int) -> float:
+        return round(axis.minimum + i * step, digits)
+
+    return [(value(first), value(min(first + rows_per_band - 1, rows[1])))
+            for first in range(rows[0], rows[1] + 1, rows_per_band)]
+
+
 def clamp(pair: tuple[float, float], axis: Axis, what: str) -> tuple[float, float]:
     """The requested span cut to the axis range (ERDDAP refuses anything beyond half a step)."""
     lo, hi = min(pair), max(pair)
@@ -129,6 +180,7 @@ class ErddapGriddapSource:
         self._today = today
         self.timeout = timeout
         self._axes: dict[tuple[str, str], dict[str, Axis]] = {}
+        self._value_bytes: dict[tuple[str, str], dict[str, int]] = {}
 
     def _settings(self, spec: ProductSpec) -> tuple[str, str, bool]:
         alt = spec.erddap or {}
@@ -149,7 +201,9 @@ class ErddapGriddapSource:
             path = download(f"{server.rstrip('/')}/info/{dataset_id}/index.json",
                             Path(workdir) / f"{dataset_id}.info.json", backoff=self.backoff, timeout=self.timeout)
             try:
-                self._axes[key] = parse_info(json.loads(path.read_text()))
+                info = json.loads(path.read_text())
+                self._axes[key] = parse_info(info)
+                self._value_bytes[key] = parse_value_bytes(info)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise PermanentError(f"ERDDAP info for {dataset_id} is unreadable: {exc}") from None
         return self._axes[key]
@@ -168,14 +222,51 @@ class ErddapGriddapSource:
             lon = clamp(lon, axes["longitude"], f"product {spec.name}: longitude")
         return lat, lon, descending
 
-    def fetch(self, spec: ProductSpec, day: dt.date, workdir: Path) -> xr.Dataset:
-        server, dataset_id, descending = self._settings(spec)
-        lat, lon, descending = self.request_box(spec, self.axes(server, dataset_id, workdir), descending)
-        url = griddap_url(server, dataset_id, spec.variable_names, day, lat, lon, descending)
-        path = download(url, Path(workdir) / f"{spec.name}_{day:%Y%m%d}.erddap.nc",
-                        backoff=self.backoff, not_found_message=NO_MATCH, timeout=self.timeout)
+    def max_request_bytes(self, spec: ProductSpec) -> float:
+        """``erddap.max_request_mb`` (default 500 MB): the largest response asked for at once."""
+        raw = (spec.erddap or {}).get("max_request_mb", DEFAULT_MAX_REQUEST_MB)
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw < 2000:
+            raise ValueError(f"product {spec.name}: erddap.max_request_mb {raw!r} is not a number of MB "
+                             "in (0, 2000) (ERDDAP refuses responses over 2 GB)")
+        return float(raw) * 1e6
+
+    def bands(self, spec: ProductSpec, server: str, dataset_id: str, workdir: Path,
+              ) -> tuple[list[tuple[float, float]], tuple[float, float], bool]:
+        """The latitude bands to request (south to north), the longitude span, the axis order."""
+        _, _, descending = self._settings(spec)
+        axes = self.axes(server, dataset_id, workdir)
+        lat, lon, descending = self.request_box(spec, axes, descending)
+        sizes = self._value_bytes.get((server, dataset_id), {})
+        per_cell = sum(sizes.get(v, 8) for v in spec.variable_names)
+        return latitude_bands(lat, lon, axes, per_cell, self.max_request_bytes(spec)), lon, descending
+
+    def _get(self, url: str, path: Path, keep: bool = True) -> xr.Dataset:
+        try:
+            path = download(url, path, backoff=self.backoff, not_found_message=NO_MATCH, timeout=self.timeout)
+        except HTTPStatusError as exc:
+            if exc.status == 413:
+                raise PermanentError(f"{exc} (the response is larger than the server allows: lower "
+                                     "erddap.max_request_mb)") from None
+            raise
         with xr.open_dataset(path) as ds:
             loaded = ds.load()
+        if not keep:  # a band: its bytes are in memory, do not hold the whole day on disk twice
+            path.unlink(missing_ok=True)
+        return loaded
+
+    def fetch(self, spec: ProductSpec, day: dt.date, workdir: Path) -> xr.Dataset:
+        server, dataset_id, _ = self._settings(spec)
+        bands, lon, descending = self.bands(spec, server, dataset_id, workdir)
+        parts = []
+        for i, lat in enumerate(bands):
+            url = griddap_url(server, dataset_id, spec.variable_names, day, lat, lon, descending)
+            name = f"{spec.name}_{day:%Y%m%d}" + (f"_band{i:03d}" if len(bands) > 1 else "") + ".erddap.nc"
+            parts.append(self._get(url, Path(workdir) / name, keep=len(bands) == 1).sortby(spec.lat))
+        loaded = parts[0] if len(parts) == 1 else xr.concat(parts, dim=spec.lat, data_vars="minimal",
+                                                            coords="minimal", compat="override",
+                                                            combine_attrs="override")
+        if len(parts) > 1 and not bool((np.diff(loaded[spec.lat].values) > 0).all()):
+            raise PermanentError(f"ERDDAP latitude bands of {dataset_id} overlap or are out of order")
         loaded = to_kelvin(loaded, spec.variable_names)
         # ERDDAP may answer north->south; store every product latitude-ascending.
         if loaded[spec.lat].size > 1 and float(loaded[spec.lat][0]) > float(loaded[spec.lat][-1]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -72,12 +73,12 @@ def download(url: str, dest: Path, *, headers: dict[str, str] | None = None,
                                          parse_retry_after(response.headers.get("Retry-After")))
             if response.status_code >= 400:
                 try:
-                    body = redact(response.text[:300], secrets)
+                    body = redact(response.text[:2000], secrets)
                 except requests.RequestException:  # the error body itself broke off
                     body = "(error body unreadable)"
                 if not_found_message and not_found_message in body:
                     raise PermanentError(f"no data: {not_found_message} ({_redact(url)})")
-                raise HTTPStatusError(f"HTTP {response.status_code} for {_redact(url)}: {body.strip()[:200]}",
+                raise HTTPStatusError(f"HTTP {response.status_code} for {_redact(url)}: {one_line(body)[:500]}",
                                       response.status_code)
             expected = response.headers.get("Content-Length")
             written = 0
@@ -95,6 +96,13 @@ def download(url: str, dest: Path, *, headers: dict[str, str] | None = None,
         return dest
 
     return call_with_retry(attempt, backoff or Backoff(), retry_on=(RetryableHTTPError,), sleep=sleep)
+
+
+def one_line(body: str) -> str:
+    """An error body as one line: ERDDAP's ``Error { code=413; message="..."; }`` becomes its message
+    (in full), anything else has its whitespace collapsed."""
+    m = re.search(r'message\s*=\s*"(.*)"\s*;?\s*}?\s*$', body.strip(), re.S)
+    return " ".join((m.group(1) if m else body).split())
 
 
 def _redact(url: str) -> str:

@@ -84,8 +84,10 @@ def _class_map(scen: Scenario, size: int) -> np.ndarray:
 
 
 def demo_baseline(scen: Scenario) -> tuple[str, int]:
-    """Processing baseline and BOA_ADD_OFFSET of a demo scene, as ESA processed that date: 03.01
-    (no offset) before 2022-01-25, 05.10 (offset -1000 DN) after; the DNs follow the same rule."""
+    """Processing baseline and ESA's BOA_ADD_OFFSET of a demo scene, as ESA processed that date:
+    03.01 (no offset) before 2022-01-25, 05.10 (offset -1000 DN) after. As on Earth Search, the
+    COGs of 04.00+ scenes have that offset already removed (``earthsearch:boa_offset_applied``
+    true, ``raster:bands`` offset still -0.1 as Earth Search publishes it): DN = reflectance * 10000."""
     return ("05.10", BOA_ADD_OFFSET_DN) if scen.sensing >= OFFSET_FROM else ("03.01", 0)
 
 
@@ -99,8 +101,8 @@ def _band(scen: Scenario, band: str, size: int, rng: np.random.Generator) -> np.
         hull = max(1, int(round(3 * factor)))
         patch = refl[max(r - hull // 2, 0): r + hull // 2 + 1, max(c - hull // 2, 0): c + hull // 2 + 1]
         patch[:] = np.maximum(patch, REFLECTANCE[band][3])
-    add_offset = demo_baseline(scen)[1]
-    return np.clip(np.round(refl * BOA_QUANTIFICATION_VALUE - add_offset), 1, 65535).astype("uint16")
+    # Earth Search serves 04.00+ DNs with the offset already applied: no +1000 in any demo scene
+    return np.clip(np.round(refl * BOA_QUANTIFICATION_VALUE), 1, 65535).astype("uint16")
 
 
 def _scl(scen: Scenario, size: int) -> np.ndarray:
@@ -133,6 +135,7 @@ def item_for(scen: Scenario, assets: dict[str, dict[str, Any]], self_href: str) 
             "constellation": "sentinel-2", "instruments": ["msi"], "eo:cloud_cover": round(cloud, 2),
             "proj:epsg": scen.epsg, "grid:code": f"MGRS-{scen.tile}", "mgrs:utm_zone": int(scen.tile[:2]),
             "mgrs:latitude_band": scen.tile[2], "mgrs:grid_square": scen.tile[3:],
+            # Earth Search: true where it removed ESA's offset from the COGs (04.00+), false before
             "s2:processing_baseline": baseline, "earthsearch:boa_offset_applied": add_offset != 0,
         },
         "links": [{"rel": "self", "href": self_href, "type": "application/geo+json"}],
