@@ -13,6 +13,8 @@ DEMO_HISTORY_ASSETS := acidity,reef_polygons,crw_daily,reef_conditions,health_sc
 DEMO_RUN_CONFIG := {"execution": {"config": {"in_process": {}}}, "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 TEST_WORKERS ?= 2
+# dg with this clone's venv as the active one (as after `. .venv/bin/activate`; else dg warns of a mismatch)
+DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg
 
 .PHONY: install demo test lint bench ui clean audit FORCE
 
@@ -45,7 +47,7 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 	@range=$$($(BIN)/python -m ocean_assets.dashboard.history "$(DATE)" $(DEMO_HISTORY_DAYS)) && if [ -n "$$range" ]; then \
 	  echo "reef chain for $$range (so the dashboard's time series has a line):"; \
 	  echo "  dg launch --assets $(DEMO_HISTORY_ASSETS) --partition-range $$range"; \
-	  $(BIN)/dg launch --assets $(DEMO_HISTORY_ASSETS) --partition-range "$$range" --config-json '$(DEMO_RUN_CONFIG)' \
+	  $(DG) launch --assets $(DEMO_HISTORY_ASSETS) --partition-range "$$range" --config-json '$(DEMO_RUN_CONFIG)' \
 	  && echo "reef chain for $$range: success"; fi
 
 lint: install
@@ -66,7 +68,7 @@ bench: install
 # (pyproject [tool.dg.project]), as does `dagster dev -w workspace.yaml`: sensor state is kept
 # per location name, so both keep it.
 ui: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dg dev
+	$(DG) dev
 
 clean:
 	rm -rf $(VENV) .dagster_home data .env
