@@ -149,7 +149,7 @@ def _in_fresh_process(fn, *args) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="bench conus404", description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--grid", default="1015x1367", help="NYxNX (default: the full grid)")
     parser.add_argument("--store", help="reuse/create the synthetic store here")

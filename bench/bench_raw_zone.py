@@ -1,6 +1,6 @@
 """Benchmark of the raw_zone migration: validate + verified copy vs a plain copy (the baseline).
 
-    .venv/bin/python bench/bench_raw_zone.py [--days 20] [--records-scale 1]
+    python -m bench raw_zone -- [--days 20] [--records-scale 1]
 
 Prints ratios against the plain-copy baseline measured in the same run, plus the cost of a
 re-run where every file is already migrated (the idempotent skip path).
@@ -44,11 +44,11 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench raw_zone", description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=20, help="demo days (3 files a day)")
     parser.add_argument("--records-scale", type=int, default=1, help="copies of each file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     schema = load_schema(PROJECT_ROOT / "config" / "schemas" / "funding_data_v1.json")
     with tempfile.TemporaryDirectory() as tmp:
         zones = Zones(Path(tmp))

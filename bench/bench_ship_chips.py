@@ -1,8 +1,8 @@
 """Chip extraction: windowed reads (the pipeline) vs reading the whole scene per chip (baseline).
 
 Prints chips per second and bytes read per chip for both, and their ratios, measured in the same run.
-    python bench/bench_ship_chips.py                 # 1024 px demo scene, ~1 min or less
-    python bench/bench_ship_chips.py --size 4096 --repeat 3
+    python -m bench ship_chips                          # 1024 px demo scene, ~1 min or less
+    python -m bench ship_chips -- --size 4096 --repeat 3
 """
 
 from __future__ import annotations
@@ -84,13 +84,13 @@ def run(method, observations, size: int, repeat: int) -> tuple[float, float]:
     return n / elapsed, counter.bytes / n
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench ship_chips", description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1024, help="demo scene side in 10 m pixels")
     parser.add_argument("--vessels", type=int, default=30)
     parser.add_argument("--chip", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=2)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     aoi = Aoi("31UFU", 32631, (4.35, 52.40, 4.51, 52.50))
     day = dt.date(2026, 4, 10)
     with tempfile.TemporaryDirectory() as tmp:

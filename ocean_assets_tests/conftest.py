@@ -9,6 +9,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+# one line per test file as it finishes ("path: N passed in Xs"), under xdist too
+pytest_plugins = ("ocean_assets_tests.progress",)
+
 POSTGRES_URL = os.environ.get("OCEAN_ASSETS_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 

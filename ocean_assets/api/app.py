@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import (
     CollectorRegistry,
     PlatformCollector,
@@ -98,7 +99,8 @@ def create_app(database_url: str | None = None, lag_source=None,  # noqa: ANN001
     table = ReefHealthScore.__table__
     cols = [table.c[c] for c in COLUMNS]
     health_score = case((table.c.method == "reference", table.c.score), else_=table.c.stress_score)
-    app = FastAPI(title="ocean-assets reef health API", version="1", description=__doc__)
+    # /docs and /redoc from the installed package's copy of Swagger UI / ReDoc, never a CDN: they work offline
+    app = FastAPIOffline(title="ocean-assets reef health API", version="1", description=__doc__)
     registry = CollectorRegistry()
     registry.register(DatabaseCollector(engine))
     if lag_source is not None:

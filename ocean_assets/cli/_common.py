@@ -18,10 +18,13 @@ if TYPE_CHECKING:  # Dagster is imported when used, so usage errors answer witho
 
 
 def get_instance() -> dg.DagsterInstance:
-    """The instance in DAGSTER_HOME; ``./.dagster_home`` (with the project's dagster.yaml) if unset."""
+    """The instance in DAGSTER_HOME; ``./.dagster_home`` (with the project's dagster.yaml) if unset,
+    said in one line on stderr (the instance depends on the current directory then)."""
     home = os.environ.get("DAGSTER_HOME")
     if not home:
         home_path = Path(".dagster_home").resolve()
+        click.echo(f"DAGSTER_HOME is not set: using the Dagster instance in {home_path} "
+                   "(./.dagster_home of the current directory)", err=True)
         home_path.mkdir(parents=True, exist_ok=True)
         template = PROJECT_ROOT / "dagster.yaml"
         target = home_path / "dagster.yaml"

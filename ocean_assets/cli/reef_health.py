@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -44,11 +43,15 @@ def api(host: str, port: int, database_url: str | None) -> None:
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
 def dashboard(api_url: str, port: int) -> None:
     """Start the Streamlit dashboard (live map, time series, anomalies, statistics) reading the API."""
+    import os
+
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-    env = {**__import__("os").environ, "OCEAN_ASSETS_API_URL": api_url}
-    sys.exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-                              "--server.address", "127.0.0.1", "--server.headless", "true",
-                              "--browser.gatherUsageStats", "false"], env=env))
+    env = {**os.environ, "OCEAN_ASSETS_API_URL": api_url}
+    click.echo(f"dashboard on http://127.0.0.1:{port} (reading {api_url}); Ctrl-C stops it", err=True)
+    # this process becomes Streamlit (no child left behind): Ctrl-C and SIGTERM stop the server itself
+    os.execve(sys.executable, [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true",
+                               "--browser.gatherUsageStats", "false"], env)
 
 
 @click.command("retention")

@@ -8,6 +8,8 @@ import pandas as pd
 import requests
 import streamlit as st
 
+from ocean_assets.dashboard.basemap import reef_map
+
 API = os.environ.get("OCEAN_ASSETS_API_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
@@ -43,8 +45,8 @@ with tab_map:
     if reefs.empty:
         st.info("No reef scores yet: materialize the reef_health assets for a day.")
     else:
-        reefs["color"] = [levels.get(int(code), {"colour": "#808080"})["colour"] for code in reefs["alert_level"]]
-        st.map(reefs.rename(columns={"latitude": "lat", "longitude": "lon"}), color="color", size=3000)
+        # offline: no tile server, a bundled Natural Earth coastline under the reefs
+        st.pydeck_chart(reef_map(reefs, {code: level["colour"] for code, level in levels.items()}))
         st.metric("Reefs", len(reefs))
         st.metric("Anomalous", int(reefs["anomaly"].sum()))
         counts = reefs["alert_level"].astype(int).value_counts()
