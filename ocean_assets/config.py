@@ -121,7 +121,8 @@ def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
 def schema_at(schema: dict[str, Any], loc: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The JSON-schema node of a key path and of its parent ({} when the path leaves the schema)."""
     defs = schema.get("$defs", {})
-    parent, node = {}, _resolve(schema, defs)
+    parent: dict[str, Any] = {}
+    node = _resolve(schema, defs)
     for part in loc:
         if part == "[key]":
             return parent, _resolve(parent.get("propertyNames", {}), defs)
