@@ -51,7 +51,7 @@ def dagster_dev(tmp_path: Path, data_root: Path):
     port = _free_port()
     log = open(tmp_path / "dagster_dev.log", "w")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dagster", "dev", "-m", "ocean_assets.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
         cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -25,7 +25,8 @@ UNITS = "units"
 VALUES = "values"
 NAN_FRACTION = "nan_fraction"
 # VALUES and NAN_FRACTION are soft: a failure is a WARN unless said otherwise (an all-NaN field,
-# physically impossible values or a whole field outside its plausible range are ERRORs).
+# physically impossible values, +-inf included, or more than half of a field outside its plausible
+# range are ERRORs).
 RULES = (INTEGRITY, SCHEMA, COORDINATES, TIME, UNITS, VALUES, NAN_FRACTION)
 
 NETCDF_MAGIC = (b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05")
