@@ -59,6 +59,8 @@ class Erddap(Section):
     server: str = Field(description="ERDDAP server URL (alternative live source)")
     dataset_id: str = Field(description="ERDDAP dataset id")
     latitude_descending: bool = Field(False, description="fallback only: the axis order is read from the dataset info")
+    max_request_mb: float = Field(500, gt=0, lt=2000, description="largest response asked for at once (MB); "
+                                  "a day is fetched in latitude bands under it (ERDDAP refuses over 2 GB)")
 
 
 class Product(Section):
