@@ -203,8 +203,13 @@ def run_days(context: dg.AssetExecutionContext, fn: Callable[..., DayOutput], re
         good = len(todo) - len(failed)
         listing = "; ".join(f"{k}: {v}" for k, v in list(failed.items())[:20])
         more = f" (and {len(failed) - 20} more)" if len(failed) > 20 else ""
+        if len(todo) == 1:  # one day: its reason alone (naming the day once)
+            [(day_key, reason)] = failed.items()
+            description = reason if day_key in reason else f"{day_key}: {reason}"
+        else:
+            description = f"{len(failed)} of {len(todo)} day(s) failed, {good} recorded: {listing}{more}"
         raise dg.Failure(
-            description=f"{len(failed)} of {len(todo)} day(s) failed, {good} recorded: {listing}{more}",
+            description=description,
             metadata={FAILED_DAYS: dg.MetadataValue.json(failed), "recorded_days": good},
             allow_retries=transient,
         )
