@@ -137,7 +137,8 @@ def _cog_chip(final: Path, scene_dir: Path) -> None:
 
     with rasterio.open(item["assets"][cfg.bands[0]]["href"]) as src:
         b = src.bounds
-    tiling = {"chip_size_px": 1024, "block_size": 256, "overviews": [], "compression": "deflate"}
+    tiling = {"chip_size_px": 1024, "block_size": 256, "overviews": [], "compression": "deflate",
+              "resample_method": "bilinear"}
     write_chip(item, (b.left, b.bottom, b.right, b.top), str(src.crs), cfg.bands, final, tiling)
 
 
