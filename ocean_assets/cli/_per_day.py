@@ -13,13 +13,19 @@ from rich.table import Table
 from ocean_assets.dagster_support.daily import FAILED_DAYS
 
 
-def per_day_outcomes(results: Sequence[dg.ExecuteInProcessResult],
+def per_day_outcomes(results: Sequence[dg.ExecuteInProcessResult], instance: dg.DagsterInstance,
                      ) -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
-    """(recorded days per asset, {asset: {day: reason}} of failed days) over a run and its follow-ups."""
+    """(recorded days per asset, {asset: {day: reason}} of failed days) over a run and its follow-ups,
+    read from the instance: the per-day helper records each day's materialization there as it
+    finishes, which a failed step's in-process result does not list."""
     recorded: dict[str, set[str]] = defaultdict(set)
     failed: dict[str, dict[str, str]] = defaultdict(dict)
+    types = {dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.STEP_FAILURE}
     for result in results:
-        for event in result.all_events:
+        for entry in instance.all_logs(result.run_id, of_type=types):
+            event = entry.dagster_event
+            if event is None:
+                continue
             if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key and event.partition:
                 recorded[event.asset_key.to_user_string()].add(event.partition)
             elif event.event_type_value == "STEP_FAILURE" and event.step_key:
@@ -33,9 +39,10 @@ def per_day_outcomes(results: Sequence[dg.ExecuteInProcessResult],
     return recorded, failed
 
 
-def print_per_day(console: Console, results: Sequence[dg.ExecuteInProcessResult], days: Sequence[str]) -> int:
+def print_per_day(console: Console, results: Sequence[dg.ExecuteInProcessResult], days: Sequence[str],
+                  instance: dg.DagsterInstance) -> int:
     """A table per asset (days recorded / failed) and each failed day's reason; returns #failed days."""
-    recorded, failed = per_day_outcomes(results)
+    recorded, failed = per_day_outcomes(results, instance)
     assets = sorted(set(recorded) | {a for a, d in failed.items() if d})
     if not assets:
         return 0

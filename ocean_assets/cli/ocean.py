@@ -236,12 +236,14 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
         console.print(f"  {r['severity']} {r['asset']}.{r['check']} {r['partition']}: {escape(str(r['message']))}")
     from ocean_assets.cli.materialize import _root_cause
 
-    failed_days = print_per_day(console, results, days)
+    failed_days = print_per_day(console, results, days, instance)
     for event in (e for r in results for e in r.all_events):  # why a whole step failed (refused, disk full)
         if event.event_type_value == "STEP_FAILURE" and not failed_days:
             console.print(f"[red]{event.step_key}:[/red] {escape(_root_cause(event.event_specific_data.error))}")
+    errors = sum(r["severity"] == "ERROR" for r in failed)
+    why = f"{failed_days} day(s) failed" + (f", {errors} blocking check result(s) ERROR" if errors else "")
     console.print(f"run {result.run_id[:8]}: " + ("[green]success[/green]" if result.success else
-                                                   f"[red]FAILED[/red] ({failed_days} day(s) failed)"))
+                                                   f"[red]FAILED[/red] ({why})"))
     sys.exit(0 if result.success else 1)
 
 
