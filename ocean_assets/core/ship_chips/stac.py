@@ -180,12 +180,17 @@ def validate_catalog(catalog_json: Path) -> list[str]:
             errors.append(f"{name}: not a STAC catalog or item")
             continue
         errors += [f"{name}: local path {h!r} in the catalog" for h in _local_hrefs(doc)]
-        try:
-            validator.validate_core(doc, kind, str(doc.get("stac_version")), str(path))
-            for ext in doc.get("stac_extensions", []):
-                validator.validate_extension(doc, kind, str(doc.get("stac_version")), ext, str(path))
-        except (pystac.STACValidationError, GetSchemaError) as exc:
-            errors.append(f"{name}: {str(exc)[:300]}")
+        shown = str(path.relative_to(catalog_json.parent))  # messages name the file inside the catalog
+        version = str(doc.get("stac_version"))
+        for ext in [None, *doc.get("stac_extensions", [])]:
+            try:
+                if ext is None:
+                    validator.validate_core(doc, kind, version, shown)
+                else:
+                    validator.validate_extension(doc, kind, version, ext, shown)
+            except (pystac.STACValidationError, GetSchemaError) as exc:
+                errors.append(f"{name}: {ext or 'STAC core'}: {str(exc)[:300]}")
+                break
         href = ((doc.get("assets") or {}).get("image") or {}).get("href")
         local = isinstance(href, str) and not href.startswith(("http:", "https:"))
         if kind == pystac.STACObjectType.ITEM and local and not (path.parent / str(href)).exists():
