@@ -1,0 +1,198 @@
+"""A robust seasonal score for one figure series (day -> value), evaluated day by day in order.
+
+For each day the *expected* value is
+
+- **seasonal** (at least ``min_past_years`` past years hold values within ``doy_window`` days of the
+  same day of year): a local line through those past-year values (slope by least squares on the
+  day-of-year offset, intercept by median), i.e. the climatology for this day, **plus a level term**:
+  the median residual from the climatology over the last ``level_days`` baseline days. The level
+  term follows inter-annual variability and slow trends (a warm year, a growing archive) so they do
+  not read as anomalies; it uses only baseline days, so a shift that is flagged does not pull it.
+- **trailing** (less history): a robust line through the last ``line_days`` baseline days,
+  extrapolated to the day (follows the seasonal slope when no past year is available; a short
+  window keeps the seasonal curvature from biasing the extrapolation).
+
+The *spread* is 1.4826 * MAD of the residuals of the last ``trailing_days`` baseline days within a
+year (a robust standard deviation; "last" by count, so a run of flagged days does not empty it), never below ``max(spread_floor_abs, spread_floor_rel * |expected|)``.
+``score = (value - expected) / spread``; a day is flagged when ``|score| > threshold``.
+
+**Stuck values**: a figure flagged because it stopped changing: ``stuck_days`` or more consecutive
+zero day-to-day changes, longer than any run of zero changes in the previous year of baseline.
+
+**Baseline exclusions** (documented choice): days already flagged and days marked as false alarms
+leave the baseline. A flagged day is suspect, and a false alarm is, by the operator's word, a day
+whose value must not teach the model either way (a one-off event). Unflagged days between two
+flagged days at most ``episode_gap`` days apart leave it too (after the fact), so the unflagged days
+of a partly detected shift do not drag the baseline after it. A shift that stays flagged
+longer than ``accept_after`` consecutive days is adopted as the new level from then on (its days
+re-enter the level term), so a deliberate change stops warning after a month instead of forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+YEAR = 365.2425
+MAD_SCALE = 1.4826
+
+
+@dataclass(frozen=True)
+class DriftParams:
+    threshold: float = 4.5
+    doy_window: int = 15
+    min_past_years: int = 2
+    trailing_days: int = 60
+    level_days: int = 30
+    line_days: int = 30
+    line_horizon: int = 7
+    min_points: int = 10
+    spread_floor_abs: float = 1e-9
+    spread_floor_rel: float = 1e-4
+    episode_gap: int = 7
+    stuck_days: int = 3
+    accept_after: int = 30
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> DriftParams:
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown drift setting(s): {', '.join(unknown)}")
+        return cls(**{k: type(getattr(cls, k))(v) for k, v in known.items()})
+
+
+@dataclass(frozen=True)
+class DayScore:
+    day: dt.date
+    value: float
+    expected: float | None
+    low: float | None
+    high: float | None
+    score: float | None
+    flagged: bool
+    stuck: bool
+    mode: str            # seasonal | trailing | none (not enough history)
+    n_baseline: int
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["day"] = self.day.isoformat()
+        return out
+
+
+def as_series(series: Mapping[Any, float] | pd.Series) -> pd.Series:
+    """Day -> float, sorted by day, one value per day (the last one wins), NaNs dropped."""
+    s = pd.Series(series, dtype="float64") if not isinstance(series, pd.Series) else series.astype("float64")
+    if s.empty:
+        return s
+    s.index = pd.to_datetime(s.index).normalize()
+    s = s[~s.index.duplicated(keep="last")].sort_index()
+    return s[np.isfinite(s.to_numpy())]
+
+
+def _robust_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Intercept at x=0 and slope: Theil-Sen slope (median of pairwise slopes), median intercept."""
+    slope = 0.0
+    if len(x) >= 3 and np.ptp(x) > 0:
+        i, j = np.triu_indices(len(x), 1)
+        dx = x[j] - x[i]
+        ok = dx != 0
+        slope = float(np.median((y[j] - y[i])[ok] / dx[ok]))
+    return float(np.median(y - slope * x)), slope
+
+
+def _mad(values: np.ndarray) -> float:
+    return float(MAD_SCALE * np.median(np.abs(values - np.median(values)))) if len(values) else 0.0
+
+
+def score_series(series: Mapping[Any, float] | pd.Series, params: DriftParams | None = None,
+                 false_alarms: Iterable[Any] = ()) -> list[DayScore]:
+    """Score every day of ``series`` in order (each day only against earlier days)."""
+    p = params or DriftParams()
+    s = as_series(series)
+    if s.empty:
+        return []
+    t = (s.index.to_numpy().astype("datetime64[D]").astype(np.int64)).astype(np.int64)
+    x = s.to_numpy()
+    marked = {pd.Timestamp(d).normalize().value // 86_400_000_000_000 for d in false_alarms}
+    n = len(x)
+    baseline = np.zeros(n, dtype=bool)     # usable as baseline (decided when the day was scored)
+    seasonal = np.full(n, np.nan)          # climatology of each day (seasonal mode only)
+    flagged = np.zeros(n, dtype=bool)
+    zero_run = np.zeros(n, dtype=np.int64)  # consecutive zero day-to-day changes ending at i
+    out: list[DayScore] = []
+    flag_run = 0
+    for i in range(n):
+        if i and t[i] - t[i - 1] == 1 and x[i] == x[i - 1]:
+            zero_run[i] = zero_run[i - 1] + 1
+        past = np.flatnonzero(baseline[:i])
+        result = _score_day(i, t, x, past, seasonal, zero_run, p)
+        flag_run = flag_run + 1 if result.flagged else 0
+        accepted = result.flagged and flag_run > p.accept_after and not result.stuck
+        baseline[i] = (accepted or not result.flagged) and int(t[i]) not in marked
+        if result.flagged and not accepted:  # the unflagged days inside one episode are suspect too
+            gap = np.flatnonzero(flagged[:i] & (t[:i] >= t[i] - p.episode_gap))
+            if len(gap):
+                baseline[gap[0]:i] = False
+        flagged[i] = result.flagged
+        out.append(result)
+    return out
+
+
+def _score_day(i: int, t: np.ndarray, x: np.ndarray, past: np.ndarray, seasonal: np.ndarray,
+               zero_run: np.ndarray, p: DriftParams) -> DayScore:
+    day = pd.Timestamp(int(t[i]), unit="D").date()
+    value = float(x[i])
+    lags = t[i] - t[past]
+    years = np.rint(lags / YEAR)
+    offset = lags - years * YEAR
+    in_window = (years >= 1) & (np.abs(offset) <= p.doy_window)
+    # the latest baseline days (by count, within a year: days flagged just before do not empty it)
+    recent = past[lags <= 365][-p.trailing_days:]
+    mode, expected, spread, n_base = "none", None, None, 0
+    if len(np.unique(years[in_window])) >= p.min_past_years and in_window.sum() >= p.min_points:
+        clim, _ = _robust_line(-offset[in_window], x[past[in_window]])
+        seasonal[i] = clim
+        with_clim = recent[np.isfinite(seasonal[recent])]
+        resid = x[with_clim] - seasonal[with_clim]
+        if len(resid) >= p.min_points:
+            level = float(np.median(resid[-p.level_days:]))
+            mode, expected, n_base = "seasonal", clim + level, int(in_window.sum())
+            spread = _mad(resid - level)
+    if mode == "none" and len(recent) >= p.min_points:
+        line = recent[-p.line_days:]
+        xs = (t[line] - t[i]).astype(float)
+        intercept, slope = _robust_line(xs, x[line])
+        resid = x[line] - (intercept + slope * xs)
+        # never extrapolate the slope more than ``line_horizon`` days past the last baseline day
+        at = min(0.0, float(xs[-1]) + p.line_horizon)
+        mode, expected, spread, n_base = "trailing", intercept + slope * at, _mad(resid), len(line)
+    stuck = _stuck(i, t, zero_run, past, p)
+    if expected is None or spread is None:
+        return DayScore(day, value, None, None, None, None, stuck, stuck, mode, n_base)
+    spread = max(spread, p.spread_floor_abs, p.spread_floor_rel * abs(expected))
+    score = (value - expected) / spread
+    flagged = bool(abs(score) > p.threshold) or stuck
+    return DayScore(day, value, expected, expected - p.threshold * spread, expected + p.threshold * spread,
+                    float(score), flagged, stuck, mode, n_base)
+
+
+def _stuck(i: int, t: np.ndarray, zero_run: np.ndarray, past: np.ndarray, p: DriftParams) -> bool:
+    run = int(zero_run[i])
+    if run < p.stuck_days:
+        return False
+    start = t[i] - run
+    history = past[(t[past] < start) & (t[past] >= start - 365)]
+    if len(history) < p.min_points:
+        return False
+    return run > int(zero_run[history].max(initial=0))
+
+
+def latest(scores: list[DayScore], day: dt.date) -> DayScore | None:
+    return next((s for s in reversed(scores) if s.day == day), None)
