@@ -79,6 +79,7 @@ def partitioned_checks(
             if key in leave:  # a follow-up run checks only the days its parent recorded
                 continue
             outcomes = evaluate(context, key)
+            _record_figures(context, asset_key, key, outcomes)
             for rule in rules:
                 outcome = outcomes.get(rule.name) or Outcome(
                     rule.name, False, f"rule {rule.name} was not evaluated"
@@ -88,6 +89,20 @@ def partitioned_checks(
             yield dg.Output(None, output_name=_output_name(spec))
 
     return _checks
+
+
+def _record_figures(context: Any, asset_key: dg.AssetKey, partition: str, outcomes: Mapping[str, Outcome],
+                    ) -> None:
+    """Keep the day's numeric figures for drift checks; never fails the check (core.drift.history)."""
+    try:
+        from ocean_assets.core.drift.history import record_outcomes
+        from ocean_assets.core.redact import redact
+
+        record_outcomes(asset_key.to_user_string(), partition, ((n, o.metadata) for n, o in outcomes.items()))
+    except Exception as exc:  # noqa: BLE001 (the database is optional for checks)
+        reason = redact(str(exc)).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        context.log.warning(f"check figures of {asset_key.to_user_string()} {partition} not recorded: "
+                            f"{type(exc).__name__}: {reason}")
 
 
 def _output_name(spec: dg.AssetCheckSpec) -> str:

@@ -1,0 +1,91 @@
+"""Drift checks: one WARN check ``drift`` per daily asset with recorded figures, scored per day
+partition from the history table (core.drift). The figures are recorded by every per-day check
+(dagster_support.checks); a run that materializes an asset may score its drift before that day's
+figures land, so the ``drift_checks`` job (on its schedule, after the day's runs) scores them again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dagster as dg
+
+from ocean_assets.partitions import daily_partitions
+
+DRIFT_CHECK = "drift"
+# Daily assets whose per-day checks record figures (config/platform.yaml drift.assets overrides).
+DEFAULT_ASSETS = ("sst", "currents", "acidity", "microplastics", "sst_texture", "reef_conditions",
+                  "health_scores", "validated_funding_files", "ship_chips", "chip_index")
+
+
+def _assets() -> tuple[str, ...]:
+    from ocean_assets.core.drift.settings import drift_config
+
+    try:
+        configured = drift_config().get("assets")
+    except Exception:  # noqa: BLE001 (a broken config must not stop the code location loading)
+        configured = None
+    return tuple(configured) if configured else DEFAULT_ASSETS
+
+
+def drift_metadata(results: list[Any]) -> dict[str, Any]:
+    """Per figure: value, expected, band low/high, score, flagged (JSON), plus the headline numbers."""
+    figures = {r.key: {k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.score.to_dict().items()
+                       if k in ("value", "expected", "low", "high", "score", "flagged", "stuck", "mode")}
+               for r in results}
+    flagged = sorted(r.key for r in results if r.score.flagged)
+    scores = [abs(r.score.score) for r in results if r.score.score is not None]
+    return {"figures_scored": len(results), "figures_flagged": len(flagged),
+            "max_abs_score": round(max(scores), 3) if scores else 0.0,
+            "flagged": dg.MetadataValue.json(flagged), "figures": dg.MetadataValue.json(figures)}
+
+
+def _evaluate(key: dg.AssetKey, day: str) -> dg.AssetCheckEvaluation:
+    from ocean_assets.core.drift.evaluate import asset_day
+    from ocean_assets.core.drift.history import engine_for
+
+    results = asset_day(engine_for(), key.to_user_string(), dt.date.fromisoformat(day))
+    flagged = [r for r in results if r.score.flagged]
+    if not results:
+        message = f"no figures recorded for {key.to_user_string()} on {day}"
+    elif flagged:
+        message = "; ".join(f"{r.key} stuck at {r.score.value:.6g}" if r.score.stuck or r.score.low is None
+                            else f"{r.key} {r.score.value:.6g} outside {r.score.low:.6g}..{r.score.high:.6g}"
+                            for r in flagged[:5])
+    else:
+        message = f"{len(results)} figure(s) within their expected band"
+    return dg.AssetCheckEvaluation(asset_key=key, check_name=DRIFT_CHECK, passed=not flagged,
+                                   severity=dg.AssetCheckSeverity.WARN, partition=day, description=message,
+                                   metadata={"message": message, **drift_metadata(results)})
+
+
+def build_drift_check(asset: str) -> dg.AssetChecksDefinition:
+    key = dg.AssetKey(asset)
+    spec = dg.AssetCheckSpec(DRIFT_CHECK, asset=key, partitions_def=daily_partitions, blocking=False,
+                             description="WARN when a recorded figure leaves its seasonal expected band or "
+                                         "sticks (robust score over the figure's history; docs/drift.md).")
+
+    @dg.multi_asset_check(name=f"{key.to_python_identifier()}_drift", specs=[spec])
+    def _drift(context):  # noqa: ANN001, ANN202 (Dagster inspects this annotation at runtime)
+        from ocean_assets.dagster_support.common import run_partition_keys
+
+        for day in run_partition_keys(context):
+            try:
+                yield _evaluate(key, day)
+            except Exception as exc:  # noqa: BLE001 (no database: the check says so, the run goes on)
+                from ocean_assets.core.redact import redact
+
+                message = f"drift not scored: {type(exc).__name__}: {redact(str(exc)).strip()[:200]}"
+                yield dg.AssetCheckEvaluation(asset_key=key, check_name=DRIFT_CHECK, passed=False,
+                                              severity=dg.AssetCheckSeverity.WARN, partition=day,
+                                              description=message, metadata={"message": message})
+        yield dg.Output(None, output_name=f"{key.to_python_identifier()}_{DRIFT_CHECK}")
+
+    return _drift
+
+
+drift_checks = [build_drift_check(a) for a in _assets()]
+drift_checks_job = dg.define_asset_job(
+    "drift_checks", selection=dg.AssetSelection.checks(*drift_checks), partitions_def=daily_partitions,
+    description="Score yesterday's recorded figures against their seasonal baselines (WARN on drift).")
+drift_checks_schedule = dg.build_schedule_from_partitioned_job(drift_checks_job, hour_of_day=10)
