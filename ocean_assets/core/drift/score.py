@@ -10,11 +10,19 @@ For each day the *expected* value is
   not read as anomalies; it uses only baseline days, so a shift that is flagged does not pull it.
 - **trailing** (less history): a robust line through the last ``line_days`` baseline days,
   extrapolated to the day (follows the seasonal slope when no past year is available; a short
-  window keeps the seasonal curvature from biasing the extrapolation).
+  window keeps the seasonal curvature from biasing the extrapolation). Its spread is widened by the
+  line's own error at its end: ``sqrt(1 + 4 / n_eff)``, ``n_eff`` the residuals' effective number of
+  independent points (lag-1 autocorrelation), since in-sample residuals understate a forecast's error.
 
 The *spread* is 1.4826 * MAD of the residuals of the last ``trailing_days`` baseline days within a
 year (a robust standard deviation; "last" by count, so a run of flagged days does not empty it), never below ``max(spread_floor_abs, spread_floor_rel * |expected|)``.
 ``score = (value - expected) / spread``; a day is flagged when ``|score| > threshold``.
+
+A seasonal day is also flagged when it leaves the **seasonal envelope**: ``|value - centre|`` above
+``envelope_threshold`` times the robust spread of the past years around it, the centre being the climatology
+plus the past years' trend (a line through each past year's median residual, extrapolated to now;
+from ``envelope_min_years`` past years on, as two years make too noisy a trend). The level
+term follows slow changes; the envelope does not, so a slow ramp (a drifting sensor) still warns.
 
 **Stuck values**: a figure flagged because it stopped changing: ``stuck_days`` or more consecutive
 zero day-to-day changes, longer than any run of zero changes in the previous year of baseline.
@@ -55,6 +63,10 @@ class DriftParams:
     spread_floor_abs: float = 1e-9
     spread_floor_rel: float = 1e-4
     episode_gap: int = 7
+    envelope_threshold: float = 6.0
+    envelope_min_years: int = 3
+    clip_flagged: bool = False
+    persistence: bool = True
     stuck_days: int = 3
     accept_after: int = 30
 
@@ -107,6 +119,34 @@ def _robust_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(np.median(y - slope * x)), slope
 
 
+def _persistence(times: np.ndarray, d: np.ndarray, today: int, base_var: float, p: DriftParams,
+                 ) -> tuple[float, float]:
+    """AR(1) forecast of today's residual from the last baseline one, and the forecast's variance.
+
+    ``d``: baseline residuals (from the climatology + level, or from the trailing line) in time order.
+    Persistence r1 is their lag-1 correlation over consecutive days (0 when ``p.persistence`` is off);
+    the one-step error spread is 1.4826 * MAD of ``d[j] - r1 * d[j-1]``. ``base_var`` is the variance
+    of the level (or line) itself; it weighs ``(1 - r1**gap)**2``, as the forecast leans on it less."""
+    pairs = np.flatnonzero(np.diff(times) == 1) + 1
+    r1 = 0.0
+    if p.persistence and len(pairs) >= p.min_points and np.std(d[pairs]) > 0 and np.std(d[pairs - 1]) > 0:
+        r1 = float(np.clip(np.corrcoef(d[pairs - 1], d[pairs])[0, 1], 0.0, 0.95))
+    errors = d[pairs] - r1 * d[pairs - 1] if len(pairs) >= p.min_points else d
+    gap = max(today - int(times[-1]), 1)
+    decay = r1**gap
+    step_var = _mad(errors) ** 2 * ((1 - decay**2) / (1 - r1**2) if r1 > 0 else 1.0)
+    return decay * float(d[-1]), step_var + (1 - decay) ** 2 * base_var
+
+
+def _effective_n(resid: np.ndarray) -> float:
+    """Independent points among autocorrelated residuals: n (1 - r1) / (1 + r1), r1 the lag-1 correlation."""
+    n = len(resid)
+    if n < 3 or np.std(resid) == 0:
+        return float(max(n, 1))
+    r1 = float(np.clip(np.corrcoef(resid[:-1], resid[1:])[0, 1], 0.0, 0.95))
+    return max(n * (1 - r1) / (1 + r1), 2.0)
+
+
 def _mad(values: np.ndarray) -> float:
     return float(MAD_SCALE * np.median(np.abs(values - np.median(values)))) if len(values) else 0.0
 
@@ -123,6 +163,8 @@ def score_series(series: Mapping[Any, float] | pd.Series, params: DriftParams | 
     marked = {pd.Timestamp(d).normalize().value // 86_400_000_000_000 for d in false_alarms}
     n = len(x)
     baseline = np.zeros(n, dtype=bool)     # usable as baseline (decided when the day was scored)
+    recent_ok = np.zeros(n, dtype=bool)    # usable in the recent windows (clip_flagged: flagged days too)
+    xb = x.copy()                          # the values the recent windows see (flagged days clipped)
     seasonal = np.full(n, np.nan)          # climatology of each day (seasonal mode only)
     flagged = np.zeros(n, dtype=bool)
     zero_run = np.zeros(n, dtype=np.int64)  # consecutive zero day-to-day changes ending at i
@@ -132,7 +174,7 @@ def score_series(series: Mapping[Any, float] | pd.Series, params: DriftParams | 
         if i and t[i] - t[i - 1] == 1 and x[i] == x[i - 1]:
             zero_run[i] = zero_run[i - 1] + 1
         past = np.flatnonzero(baseline[:i])
-        result = _score_day(i, t, x, past, seasonal, zero_run, p)
+        result = _score_day(i, t, x, xb, past, np.flatnonzero(recent_ok[:i]), seasonal, zero_run, p)
         flag_run = flag_run + 1 if result.flagged else 0
         accepted = result.flagged and flag_run > p.accept_after and not result.stuck
         baseline[i] = (accepted or not result.flagged) and int(t[i]) not in marked
@@ -141,12 +183,15 @@ def score_series(series: Mapping[Any, float] | pd.Series, params: DriftParams | 
             if len(gap):
                 baseline[gap[0]:i] = False
         flagged[i] = result.flagged
+        recent_ok[i] = baseline[i] or (p.clip_flagged and int(t[i]) not in marked and result.low is not None)
+        if result.flagged and result.low is not None and result.high is not None:
+            xb[i] = min(max(x[i], result.low), result.high)
         out.append(result)
     return out
 
 
-def _score_day(i: int, t: np.ndarray, x: np.ndarray, past: np.ndarray, seasonal: np.ndarray,
-               zero_run: np.ndarray, p: DriftParams) -> DayScore:
+def _score_day(i: int, t: np.ndarray, x: np.ndarray, xb: np.ndarray, past: np.ndarray,
+               usable: np.ndarray, seasonal: np.ndarray, zero_run: np.ndarray, p: DriftParams) -> DayScore:
     day = pd.Timestamp(int(t[i]), unit="D").date()
     value = float(x[i])
     lags = t[i] - t[past]
@@ -154,31 +199,50 @@ def _score_day(i: int, t: np.ndarray, x: np.ndarray, past: np.ndarray, seasonal:
     offset = lags - years * YEAR
     in_window = (years >= 1) & (np.abs(offset) <= p.doy_window)
     # the latest baseline days (by count, within a year: days flagged just before do not empty it)
-    recent = past[lags <= 365][-p.trailing_days:]
-    mode, expected, spread, n_base = "none", None, None, 0
+    recent = usable[t[i] - t[usable] <= 365][-p.trailing_days:]
+    mode, expected, spread, n_base, centre, envelope = "none", None, None, 0, None, None
     if len(np.unique(years[in_window])) >= p.min_past_years and in_window.sum() >= p.min_points:
-        clim, _ = _robust_line(-offset[in_window], x[past[in_window]])
+        clim, clim_slope = _robust_line(-offset[in_window], x[past[in_window]])
         seasonal[i] = clim
+        # the envelope: past years' values around the climatology, with their year-over-year trend
+        # extrapolated to this year (a growing archive is not a ramp), and how far they strayed
+        r = x[past[in_window]] - (clim - clim_slope * offset[in_window])
+        k = years[in_window]
+        ks = np.unique(k)
+        medians = np.array([np.median(r[k == v]) for v in ks])
+        if len(ks) >= p.envelope_min_years:
+            now, per_year = _robust_line(ks, medians)
+            centre, envelope = clim + now, _mad(r - (now + per_year * k))
         with_clim = recent[np.isfinite(seasonal[recent])]
-        resid = x[with_clim] - seasonal[with_clim]
+        resid = xb[with_clim] - seasonal[with_clim]
         if len(resid) >= p.min_points:
             level = float(np.median(resid[-p.level_days:]))
-            mode, expected, n_base = "seasonal", clim + level, int(in_window.sum())
-            spread = _mad(resid - level)
+            d = resid - level
+            level_var = (1.2533 * _mad(d)) ** 2 / _effective_n(d[-p.level_days:])  # a median's variance
+            ahead, var = _persistence(t[with_clim], d, int(t[i]), level_var, p)
+            mode, expected, n_base = "seasonal", clim + level + ahead, int(in_window.sum())
+            spread = float(np.sqrt(var))
     if mode == "none" and len(recent) >= p.min_points:
         line = recent[-p.line_days:]
         xs = (t[line] - t[i]).astype(float)
-        intercept, slope = _robust_line(xs, x[line])
-        resid = x[line] - (intercept + slope * xs)
+        intercept, slope = _robust_line(xs, xb[line])
+        resid = xb[line] - (intercept + slope * xs)
         # never extrapolate the slope more than ``line_horizon`` days past the last baseline day
         at = min(0.0, float(xs[-1]) + p.line_horizon)
-        mode, expected, spread, n_base = "trailing", intercept + slope * at, _mad(resid), len(line)
+        line_var = _mad(resid) ** 2 * 4 / _effective_n(resid)  # the line's own error at its end
+        ahead, var = _persistence(t[line], resid, int(t[i]), line_var, p)
+        mode, expected, n_base = "trailing", intercept + slope * at + ahead, len(line)
+        spread = float(np.sqrt(var))
     stuck = _stuck(i, t, zero_run, past, p)
     if expected is None or spread is None:
         return DayScore(day, value, None, None, None, None, stuck, stuck, mode, n_base)
     spread = max(spread, p.spread_floor_abs, p.spread_floor_rel * abs(expected))
     score = (value - expected) / spread
-    flagged = bool(abs(score) > p.threshold) or stuck
+    # a slow ramp is followed by the level term: the seasonal envelope still catches it
+    out_of_envelope = p.envelope_threshold > 0 and centre is not None and envelope is not None and abs(
+        value - centre) > p.envelope_threshold * max(
+        envelope, p.spread_floor_abs, p.spread_floor_rel * abs(centre))
+    flagged = bool(abs(score) > p.threshold) or out_of_envelope or stuck
     return DayScore(day, value, expected, expected - p.threshold * spread, expected + p.threshold * spread,
                     float(score), flagged, stuck, mode, n_base)
 
