@@ -34,11 +34,10 @@ def _roundtrip(url: str) -> None:
     assert history.mark_false_alarm(engine, "sst", "values", "mean", DAY, "storm")
     assert not history.mark_false_alarm(engine, "sst", "values", "mean", DAY)
     assert history.false_alarm_days(engine, "sst", "values", "mean") == {DAY}
-    with engine.connect() as conn:  # the unique key holds in the database itself
-        with pytest.raises(sa.exc.IntegrityError):
-            conn.execute(sa.text("INSERT INTO check_figures (asset, \"check\", figure, day, value, recorded_at) "
-                                 "VALUES ('sst', 'values', 'mean', :d, 1.0, :t)"),
-                         {"d": DAY, "t": dt.datetime.now(dt.UTC)})
+    # the unique key holds in the database itself
+    with engine.connect() as conn, pytest.raises(sa.exc.IntegrityError):
+        conn.execute(sa.text("INSERT INTO check_figures (asset, \"check\", figure, day, value, recorded_at) "
+                             "VALUES ('sst', 'values', 'mean', :d, 1.0, :t)"), {"d": DAY, "t": dt.datetime.now(dt.UTC)})
 
 
 def test_history_on_sqlite(tmp_path) -> None:
@@ -52,8 +51,9 @@ def test_history_on_postgresql(postgres_url: str) -> None:
 
 
 def test_numeric_figures_keep_finite_numbers_only() -> None:
-    assert history.numeric_figures({"mean": 1, "nan": float("nan"), "ok": True, "name": "x", "f": 2.5}) == {
-        "mean": 1.0, "f": 2.5}
+    assert history.numeric_figures({"mean": 1, "nan": float("nan"), "ok": True, "name": "x", "f": 2.5,
+                                    "stats": {"sst": {"min": 270.0, "max": 303.0}}, "days": [1, 2]}) == {
+        "mean": 1.0, "f": 2.5, "stats.sst.min": 270.0, "stats.sst.max": 303.0}
 
 
 def _asset_day_checks() -> dg.AssetChecksDefinition:
