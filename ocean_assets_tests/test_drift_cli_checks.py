@@ -96,3 +96,12 @@ def test_a_demo_day_records_its_figures(instance, data_root) -> None:  # noqa: A
     assert figures, "the sst checks recorded no figure"
     check, figure = figures[0][1], figures[0][2]
     assert dt.date(2024, 3, 5) in history.load_series(history.engine_for(), "sst", check, figure).index
+
+
+def test_the_qa_report_has_a_drift_section(seeded) -> None:
+    from ocean_assets.core.drift.report import drift_section_html
+
+    page = drift_section_html(history.engine_for(), END - dt.timedelta(days=6), END)
+    assert "open anomal" in page and f"<td>{STEP}</td>" in page
+    assert 'alt="t values.mean" src="data:image/png;base64,' in page
+    assert 'class="fail" title=' not in page  # the report's own check counts those
