@@ -105,3 +105,20 @@ def test_the_qa_report_has_a_drift_section(seeded) -> None:
     assert "open anomal" in page and f"<td>{STEP}</td>" in page
     assert 'alt="t values.mean" src="data:image/png;base64,' in page
     assert 'class="fail" title=' not in page  # the report's own check counts those
+
+
+def _drift_page() -> None:
+    import streamlit as st
+
+    from ocean_assets.dashboard.drift_view import render_drift
+
+    render_drift(st, 3660)
+
+
+def test_the_dashboard_drift_section(seeded) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_drift_page).run(timeout=60)
+    assert not app.exception
+    assert app.metric[0].label == "Open drift anomalies in window" and int(app.metric[0].value) >= 1
+    assert app.selectbox[0].options == ["t values.mean"]
