@@ -37,12 +37,21 @@ def figure_scores(engine: Engine, asset: str, check: str, figure: str, end: dt.d
 
 def asset_day(engine: Engine, asset: str, day: dt.date) -> list[FigureDrift]:
     """The day's score of every figure of ``asset`` recorded that day."""
+    return asset_days(engine, asset, [day]).get(day, [])
+
+
+def asset_days(engine: Engine, asset: str, days: list[dt.date]) -> dict[dt.date, list[FigureDrift]]:
+    """Scores of every figure of ``asset`` on each of ``days``. The score is causal (a day only sees
+    earlier days), so each figure is scored once, up to the last day, for a whole range."""
     section = drift_config()
-    out = []
+    wanted = set(days)
+    out: dict[dt.date, list[FigureDrift]] = {d: [] for d in days}
+    if not days:
+        return out
     for a, check, figure in figures_of(engine, asset):
-        scores = figure_scores(engine, a, check, figure, day, section)
-        if scores and scores[-1].day == day:
-            out.append(FigureDrift(a, check, figure, scores[-1]))
+        for s in figure_scores(engine, a, check, figure, max(days), section):
+            if s.day in wanted:
+                out[s.day].append(FigureDrift(a, check, figure, s))
     return out
 
 

@@ -42,11 +42,7 @@ def drift_metadata(results: list[Any]) -> dict[str, Any]:
             "flagged": dg.MetadataValue.json(flagged), "figures": dg.MetadataValue.json(figures)}
 
 
-def _evaluate(key: dg.AssetKey, day: str) -> dg.AssetCheckEvaluation:
-    from ocean_assets.core.drift.evaluate import asset_day
-    from ocean_assets.core.drift.history import engine_for
-
-    results = asset_day(engine_for(), key.to_user_string(), dt.date.fromisoformat(day))
+def _evaluation(key: dg.AssetKey, day: str, results: list[Any]) -> dg.AssetCheckEvaluation:
     flagged = [r for r in results if r.score.flagged]
     if not results:
         message = f"no figures recorded for {key.to_user_string()} on {day}"
@@ -74,18 +70,26 @@ def build_drift_check(asset: str) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(name=f"{key.to_python_identifier()}_drift", specs=[spec],
                           op_tags={"dagster/priority": "-100"})
     def _drift(context):  # noqa: ANN001, ANN202 (Dagster inspects this annotation at runtime)
+        from ocean_assets.core.drift.evaluate import asset_days
+        from ocean_assets.core.drift.history import engine_for
         from ocean_assets.dagster_support.common import run_partition_keys
+        from ocean_assets.dagster_support.continuation import skip_days
 
-        for day in run_partition_keys(context):
-            try:
-                yield _evaluate(key, day)
-            except Exception as exc:  # noqa: BLE001 (no database: the check says so, the run goes on)
-                from ocean_assets.core.redact import redact
+        leave = skip_days(context, key)  # a follow-up run checks only the days its parent recorded
+        keys = [k for k in run_partition_keys(context) if k not in leave]
+        try:
+            scored = asset_days(engine_for(), key.to_user_string(), [dt.date.fromisoformat(k) for k in keys])
+        except Exception as exc:  # noqa: BLE001 (no database: the check says so, the run goes on)
+            from ocean_assets.core.redact import redact
 
-                message = f"drift not scored: {type(exc).__name__}: {redact(str(exc)).strip()[:200]}"
+            message = f"drift not scored: {type(exc).__name__}: {redact(str(exc)).strip()[:200]}"
+            for day in keys:
                 yield dg.AssetCheckEvaluation(asset_key=key, check_name=DRIFT_CHECK, passed=False,
                                               severity=dg.AssetCheckSeverity.WARN, partition=day,
                                               description=message, metadata={"message": message})
+        else:
+            for day in keys:
+                yield _evaluation(key, day, scored[dt.date.fromisoformat(day)])
         yield dg.Output(None, output_name=f"{key.to_python_identifier()}_{DRIFT_CHECK}")
 
     return _drift
