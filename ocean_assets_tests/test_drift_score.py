@@ -75,11 +75,17 @@ def test_a_stuck_value_warns_even_inside_the_band() -> None:
 
 
 def test_a_figure_that_is_always_constant_is_not_stuck() -> None:
-    s = pd.Series(5.0, index=pd.date_range("2024-01-01", periods=200).date)
+    s = pd.Series(0.25, index=pd.date_range("2024-01-01", periods=200).date)
     assert flagged_days(s) == []
     changed = s.copy()
-    changed.iloc[150] = 6.0  # but a change of a constant figure is an anomaly (spread floor)
+    changed.iloc[150] = 0.26  # but a change of a constant figure is an anomaly (spread floor)
     assert flagged_days(changed) == [changed.index[150]]
+
+
+def test_a_count_that_was_constant_may_move_by_one_or_two_but_not_more() -> None:
+    s = pd.Series(120.0, index=pd.date_range("2024-01-01", periods=60).date)
+    s.iloc[40], s.iloc[50] = 122.0, 125.0
+    assert flagged_days(s) == [s.index[50]]
 
 
 def test_a_marked_false_alarm_leaves_the_baseline() -> None:

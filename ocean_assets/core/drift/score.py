@@ -1,39 +1,39 @@
-"""A robust seasonal score for one figure series (day -> value), evaluated day by day in order.
+"""A robust seasonal score for one figure series (day -> value), evaluated day by day in order,
+each day against earlier days only (docs/drift.md).
 
-For each day the *expected* value is
+Expected value:
 
-- **seasonal** (at least ``min_past_years`` past years hold values within ``doy_window`` days of the
-  same day of year): a local line through those past-year values (slope by least squares on the
-  day-of-year offset, intercept by median), i.e. the climatology for this day, **plus a level term**:
-  the median residual from the climatology over the last ``level_days`` baseline days. The level
-  term follows inter-annual variability and slow trends (a warm year, a growing archive) so they do
-  not read as anomalies; it uses only baseline days, so a shift that is flagged does not pull it.
-- **trailing** (less history): a robust line through the last ``line_days`` baseline days,
-  extrapolated to the day (follows the seasonal slope when no past year is available; a short
-  window keeps the seasonal curvature from biasing the extrapolation). Its spread is widened by the
-  line's own error at its end: ``sqrt(1 + 4 / n_eff)``, ``n_eff`` the residuals' effective number of
-  independent points (lag-1 autocorrelation), since in-sample residuals understate a forecast's error.
+- **seasonal** (at least ``min_past_years`` past years with values within ``doy_window`` days of
+  the same day of year): the climatology is a robust line through those past-year values (Theil-Sen
+  slope over the day-of-year offset, median intercept); plus a **level** term, the median residual
+  of the last ``level_days`` baseline days (a warm year, a growing archive); plus **persistence**,
+  the AR(1) forecast of today's residual from the last baseline one.
+- **trailing** (less history): a Theil-Sen line through the last ``line_days`` baseline days,
+  extrapolated at most ``line_horizon`` days past the last one (a short window keeps the seasonal
+  curvature from biasing it), plus persistence.
 
-The *spread* is 1.4826 * MAD of the residuals of the last ``trailing_days`` baseline days within a
-year (a robust standard deviation; "last" by count, so a run of flagged days does not empty it), never below ``max(spread_floor_abs, spread_floor_rel * |expected|)``.
+Spread: 1.4826 * MAD of the one-step forecast errors over the last ``trailing_days`` baseline days
+(within a year, by count, so a run of flagged days does not empty it), plus the variance of the
+level (or of the line at its end), using the residuals' effective number of independent points;
+never below ``max(spread_floor_abs, spread_floor_rel * |expected|)``, nor below ``integer_floor``
+(half a unit) for a figure whose recent values are all whole numbers (counts).
 ``score = (value - expected) / spread``; a day is flagged when ``|score| > threshold``.
 
-A seasonal day is also flagged when it leaves the **seasonal envelope**: ``|value - centre|`` above
-``envelope_threshold`` times the robust spread of the past years around it, the centre being the climatology
-plus the past years' trend (a line through each past year's median residual, extrapolated to now;
-from ``envelope_min_years`` past years on, as two years make too noisy a trend). The level
-term follows slow changes; the envelope does not, so a slow ramp (a drifting sensor) still warns.
+**Seasonal envelope** (from ``envelope_min_years`` past years): also flagged when
+``|value - centre|`` exceeds ``envelope_threshold`` robust spreads of the past years around the
+centre (the climatology plus the past years' trend, a line through each past year's median
+residual). The level term follows slow changes; the envelope does not, so a slow ramp still warns.
 
-**Stuck values**: a figure flagged because it stopped changing: ``stuck_days`` or more consecutive
-zero day-to-day changes, longer than any run of zero changes in the previous year of baseline.
+**Stuck values**: ``stuck_days`` or more consecutive zero day-to-day changes, longer than any run
+of zero changes in the previous year of baseline (a figure constant by nature is never stuck).
 
 **Baseline exclusions** (documented choice): days already flagged and days marked as false alarms
 leave the baseline. A flagged day is suspect, and a false alarm is, by the operator's word, a day
 whose value must not teach the model either way (a one-off event). Unflagged days between two
 flagged days at most ``episode_gap`` days apart leave it too (after the fact), so the unflagged days
-of a partly detected shift do not drag the baseline after it. A shift that stays flagged
-longer than ``accept_after`` consecutive days is adopted as the new level from then on (its days
-re-enter the level term), so a deliberate change stops warning after a month instead of forever.
+of a partly detected shift do not drag the baseline. A shift that stays flagged longer than
+``accept_after`` consecutive days is adopted as the new level from then on, so a deliberate change
+stops warning after a month instead of forever.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class DriftParams:
     min_points: int = 10
     spread_floor_abs: float = 1e-9
     spread_floor_rel: float = 1e-4
+    integer_floor: float = 0.5
     episode_gap: int = 7
     envelope_threshold: float = 6.0
     envelope_min_years: int = 3
@@ -237,6 +238,8 @@ def _score_day(i: int, t: np.ndarray, x: np.ndarray, xb: np.ndarray, past: np.nd
     if expected is None or spread is None:
         return DayScore(day, value, None, None, None, None, stuck, stuck, mode, n_base)
     spread = max(spread, p.spread_floor_abs, p.spread_floor_rel * abs(expected))
+    if len(recent) and np.all(np.mod(x[recent], 1) == 0):  # counts: no spread below half a unit
+        spread = max(spread, p.integer_floor)
     score = (value - expected) / spread
     # a slow ramp is followed by the level term: the seasonal envelope still catches it
     out_of_envelope = p.envelope_threshold > 0 and centre is not None and envelope is not None and abs(
