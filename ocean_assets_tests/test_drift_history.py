@@ -80,6 +80,18 @@ def test_every_per_day_check_records_its_numeric_figures(instance, data_root) ->
     assert history.load_series(engine, "t", "values", "count").to_dict() == {DAY: 42.0}
 
 
+def test_nested_figures_are_flat_metadata_dagster_can_plot(instance) -> None:
+    def evaluate(context, key):  # noqa: ANN001, ANN202
+        return {"values": ok("values", "fine", stats={"sst": {"mean": 291.5}})}
+
+    checks = partitioned_checks(name="t_checks", asset=dg.AssetKey("t"), partitions_def=daily_partitions,
+                                rules=[CheckRule("values", "v")], evaluate=evaluate)
+    result = dg.materialize([_t, checks], instance=instance, partition_key=DAY.isoformat())
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.metadata["stats.sst.mean"].value == 291.5
+    assert evaluation.metadata["stats"].value == {"sst": {"mean": 291.5}}
+
+
 def test_recording_never_fails_a_check(instance, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody:s3cret-pw@127.0.0.1:9/none")
     result = dg.materialize([_t, _asset_day_checks()], instance=instance, partition_key=DAY.isoformat())

@@ -13,6 +13,7 @@ from typing import Any
 
 import dagster as dg
 
+from ocean_assets.core.drift.figures import numeric_figures
 from ocean_assets.core.outcome import Outcome
 from ocean_assets.dagster_support.common import run_partition_keys
 from ocean_assets.dagster_support.continuation import skip_days
@@ -33,6 +34,8 @@ def _evaluation(asset_key: dg.AssetKey, rule: CheckRule, outcome: Outcome, parti
     metadata: dict[str, Any] = {"message": outcome.message}
     for key, value in outcome.metadata.items():
         metadata[key] = value if isinstance(value, (int, float, str, bool)) else dg.MetadataValue.json(value)
+    for key, value in numeric_figures(outcome.metadata).items():  # nested numbers, flat: Dagster plots them
+        metadata.setdefault(key, value)
     return dg.AssetCheckEvaluation(
         asset_key=asset_key,
         check_name=rule.name,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from ocean_assets.core.drift.figures import numeric_figures
 from ocean_assets.db import get_engine, migrate
 from ocean_assets.db.models import CheckFigure, FalseAlarm
 
@@ -30,22 +30,6 @@ def engine_for(url: str | None = None) -> Engine:
             migrate(url)
             _MIGRATED.add(key)
     return engine
-
-
-MAX_FIGURES = 64  # per check and day: a metadata mapping with thousands of numbers is not a figure set
-
-
-def numeric_figures(metadata: Mapping[str, Any], prefix: str = "", depth: int = 3) -> dict[str, float]:
-    """The finite numbers of a check's metadata, nested mappings flattened with dots
-    (``{"stats": {"sst": {"mean": 1}}}`` -> ``stats.sst.mean``); booleans, text and lists are not figures."""
-    out: dict[str, float] = {}
-    for key, value in metadata.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and depth > 1:
-            out.update(numeric_figures(value, f"{name}.", depth - 1))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value)):
-            out[name] = float(value)
-    return out if prefix or len(out) <= MAX_FIGURES else dict(sorted(out.items())[:MAX_FIGURES])
 
 
 def record_figures(engine: Engine, asset: str, check: str, day: dt.date,
