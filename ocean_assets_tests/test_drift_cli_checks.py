@@ -122,3 +122,21 @@ def test_the_dashboard_drift_section(seeded) -> None:
     assert not app.exception
     assert app.metric[0].label == "Open drift anomalies in window" and int(app.metric[0].value) >= 1
     assert app.selectbox[0].options == ["t values.mean"]
+
+
+def test_the_daily_sensor_scores_yesterday_without_a_run(instance, data_root) -> None:  # noqa: ARG001
+    from ocean_assets.defs.platform.drift import drift_tick
+
+    now = dt.datetime(2024, 3, 6, 11, 0, tzinfo=dt.UTC)
+    yesterday = dt.date(2024, 3, 5)
+    with history.engine_for().begin() as conn:
+        conn.execute(CheckFigure.__table__.insert(), [
+            {"asset": "sst", "check": "integrity", "figure": "size_bytes", "day": yesterday - dt.timedelta(days=k),
+             "value": 1000.0 + k % 7, "recorded_at": now} for k in range(40)])
+    assert isinstance(drift_tick(None, now.replace(hour=9)), dg.SkipReason)  # before the day's runs
+    result = drift_tick(None, now)
+    events = {e.asset_key.to_user_string(): e for e in result.asset_events}
+    assert result.cursor == yesterday.isoformat() and set(events) >= {"sst", "currents"}
+    assert events["sst"].passed and events["sst"].metadata["figures_scored"].value == 1
+    assert events["sst"].partition == yesterday.isoformat()
+    assert isinstance(drift_tick(result.cursor, now), dg.SkipReason)  # once a day

@@ -96,7 +96,27 @@ def build_drift_check(asset: str) -> dg.AssetChecksDefinition:
 
 
 drift_checks = [build_drift_check(a) for a in _assets()]
-drift_checks_job = dg.define_asset_job(
-    "drift_checks", selection=dg.AssetSelection.checks(*drift_checks), partitions_def=daily_partitions,
-    description="Score yesterday's recorded figures against their seasonal baselines (WARN on drift).")
-drift_checks_schedule = dg.build_schedule_from_partitioned_job(drift_checks_job, hour_of_day=10)
+
+
+def drift_evaluations(day: str, assets: tuple[str, ...] | None = None) -> list[dg.AssetCheckEvaluation]:
+    """The drift evaluations of one day for every drift asset (no run needed)."""
+    from ocean_assets.core.drift.evaluate import asset_days
+    from ocean_assets.core.drift.history import engine_for
+
+    when = dt.date.fromisoformat(day)
+    engine = engine_for()
+    return [_evaluation(dg.AssetKey(a), day, asset_days(engine, a, [when])[when]) for a in assets or _assets()]
+
+
+@dg.sensor(name="drift_daily", minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Once a day after 10:00 UTC, re-scores yesterday's drift checks once every run of the "
+                       "day has recorded its figures (check evaluations without a run).")
+def drift_daily_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    return drift_tick(context.cursor, dt.datetime.now(dt.UTC))
+
+
+def drift_tick(cursor: str | None, now: dt.datetime) -> dg.SensorResult | dg.SkipReason:
+    day = (now.date() - dt.timedelta(days=1)).isoformat()
+    if now.hour < 10 or cursor == day:
+        return dg.SkipReason(f"drift of {day} already scored" if cursor == day else "before 10:00 UTC")
+    return dg.SensorResult(asset_events=drift_evaluations(day), cursor=day)
