@@ -1,7 +1,7 @@
 """Drift checks: one WARN check ``drift`` per daily asset with recorded figures, scored per day
 partition from the history table (core.drift). The figures are recorded by every per-day check
-(dagster_support.checks); a run that materializes an asset may score its drift before that day's
-figures land, so the ``drift_checks`` job (on its schedule, after the day's runs) scores them again."""
+(dagster_support.checks); the drift check runs after them in the same run (lowest priority), and
+the ``drift_daily`` sensor re-scores yesterday once a day, after every run of the day."""
 
 from __future__ import annotations
 
