@@ -45,7 +45,7 @@ def test_retry_store_table_comes_from_the_migrations(fresh_url):
     engine = retry_store.engine_for(fresh_url)
     with engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == MigrationContext.configure(engine.connect()).get_current_revision() == "0002"
+    assert version == MigrationContext.configure(engine.connect()).get_current_revision() == "0003"
     assert retry_store.ais_observations.metadata is Base.metadata
 
 
@@ -84,5 +84,5 @@ def test_concurrent_first_migrations_all_succeed(fresh_url):
         process.join(120)
     assert [p.exitcode for p in processes] == [0, 0, 0, 0]
     with get_engine(fresh_url).connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
     assert drift(fresh_url) == []

@@ -37,7 +37,9 @@ def qa_report(start: str, end: str, out: Path | None) -> None:
     records = check_history(get_instance(), check_keys, first, last)
     report = build_report(records, first, last, assets)
     path = out or get_settings().data_root / "qa" / f"qa_report_{first:%Y%m%d}_{last:%Y%m%d}.html"
-    atomic_write_text(path, render_html(report))
+    from ocean_assets.core.drift.report import drift_section_or_note
+
+    atomic_write_text(path, render_html(report, extra_html=drift_section_or_note(first, last)))
     console = Console(width=None if sys.stdout.isatty() else 140)
     table = Table("asset", "pass", "warn", "fail", "not checked")
     for asset in report.assets:

@@ -13,6 +13,7 @@ from typing import Any
 
 import dagster as dg
 
+from ocean_assets.core.drift.figures import numeric_figures
 from ocean_assets.core.outcome import Outcome
 from ocean_assets.dagster_support.common import run_partition_keys
 from ocean_assets.dagster_support.continuation import skip_days
@@ -33,6 +34,8 @@ def _evaluation(asset_key: dg.AssetKey, rule: CheckRule, outcome: Outcome, parti
     metadata: dict[str, Any] = {"message": outcome.message}
     for key, value in outcome.metadata.items():
         metadata[key] = value if isinstance(value, (int, float, str, bool)) else dg.MetadataValue.json(value)
+    for key, value in numeric_figures(outcome.metadata).items():  # nested numbers, flat: Dagster plots them
+        metadata.setdefault(key, value)
     return dg.AssetCheckEvaluation(
         asset_key=asset_key,
         check_name=rule.name,
@@ -79,6 +82,7 @@ def partitioned_checks(
             if key in leave:  # a follow-up run checks only the days its parent recorded
                 continue
             outcomes = evaluate(context, key)
+            _record_figures(context, asset_key, key, outcomes)
             for rule in rules:
                 outcome = outcomes.get(rule.name) or Outcome(
                     rule.name, False, f"rule {rule.name} was not evaluated"
@@ -88,6 +92,20 @@ def partitioned_checks(
             yield dg.Output(None, output_name=_output_name(spec))
 
     return _checks
+
+
+def _record_figures(context: Any, asset_key: dg.AssetKey, partition: str, outcomes: Mapping[str, Outcome],
+                    ) -> None:
+    """Keep the day's numeric figures for drift checks; never fails the check (core.drift.history)."""
+    try:
+        from ocean_assets.core.drift.history import record_outcomes
+        from ocean_assets.core.redact import redact
+
+        record_outcomes(asset_key.to_user_string(), partition, ((n, o.metadata) for n, o in outcomes.items()))
+    except Exception as exc:  # noqa: BLE001 (the database is optional for checks)
+        reason = redact(str(exc)).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        context.log.warning(f"check figures of {asset_key.to_user_string()} {partition} not recorded: "
+                            f"{type(exc).__name__}: {reason}")
 
 
 def _output_name(spec: dg.AssetCheckSpec) -> str:

@@ -85,3 +85,7 @@ with tab_stats:
     cols[2].metric("Mean pH", f"{stats['avg_ph']:.3f}" if stats.get("avg_ph") is not None else "-")
     cols[3].metric("Mean health", f"{stats['avg_health_score']:.1f}" if stats.get("avg_health_score") is not None else "-")
     st.json(stats)
+
+from ocean_assets.dashboard.drift_view import render_drift  # noqa: E402 (a section of its own, below the tabs)
+
+render_drift(st, days)

@@ -87,3 +87,33 @@ class AisObservation(Base):
     next_retry_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CheckFigure(Base):
+    """One numeric figure of one per-day check evaluation (core.drift.history)."""
+
+    __tablename__ = "check_figures"
+    __table_args__ = (UniqueConstraint("asset", "check", "figure", "day", name="uq_check_figures_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset: Mapped[str] = mapped_column(String(200), index=True)
+    check: Mapped[str] = mapped_column(String(100))
+    figure: Mapped[str] = mapped_column(String(100))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    value: Mapped[float] = mapped_column(Float)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FalseAlarm(Base):
+    """A drift warning an operator marked as a false alarm: the day leaves the figure's baseline."""
+
+    __tablename__ = "drift_false_alarms"
+    __table_args__ = (UniqueConstraint("asset", "check", "figure", "day", name="uq_drift_false_alarms_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset: Mapped[str] = mapped_column(String(200), index=True)
+    check: Mapped[str] = mapped_column(String(100))
+    figure: Mapped[str] = mapped_column(String(100))
+    day: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    marked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

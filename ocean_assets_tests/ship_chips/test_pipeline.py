@@ -42,7 +42,7 @@ def test_demo_day_materializes_with_kept_and_rejected_chips(defs, instance, data
     result = _job(defs).execute_in_process(instance=instance, partition_key=DAY)
     assert result.success
     checks = _checks(result)
-    assert len(checks) == 7 and all(c.passed for c in checks)
+    assert len(checks) == 9 and all(c.passed for c in checks)  # 7 rules + drift on ship_chips and chip_index
     ais_check = next(c for c in checks if c.check_name == "scenes_matched_ais")
     assert ais_check.metadata["observations"].value == 9 and ais_check.metadata["scenes"].value == 1
     root = data_root / "ship_chips"

@@ -127,7 +127,8 @@ def plots(report: QAReport) -> dict[str, str]:
     return out
 
 
-def render_html(report: QAReport, title: str = "ocean-assets QA report") -> str:
+def render_html(report: QAReport, title: str = "ocean-assets QA report", extra_html: str = "") -> str:
+    """The report page; ``extra_html`` (e.g. the drift section) goes after the plots."""
     e = html.escape
     images = plots(report)
     head = "".join(f"<th>{e(d[5:])}</th>" for d in report.days)
@@ -160,4 +161,4 @@ from recorded asset-check evaluations.</p>
 <h2>Failures and warnings ({len(report.failures)})</h2>
 <table><tr><th>day</th><th>asset</th><th>check</th><th>severity</th><th>reason</th><th>run</th></tr>{failures}</table>
 <h2>Checks below 100% (daily pass rate)</h2><table><tr><th>check</th>{head}</tr>{trend_rows}</table>
-<h2>Plots</h2>{imgs}</body></html>"""
+<h2>Plots</h2>{imgs}{extra_html}</body></html>"""

@@ -42,7 +42,9 @@ def platform_qa_report(day: Day) -> DayOutput:
     start = day.date - dt.timedelta(days=window - 1)
     report = build_report(check_history(day.context.instance, check_keys, start, day.date), start, day.date,
                           assets)
-    text = render_html(report)
+    from ocean_assets.core.drift.report import drift_section_or_note
+
+    text = render_html(report, extra_html=drift_section_or_note(start, day.date))
     path = qa_report_path(day.key)
     atomic_write_text(path, text)
     fails = [f"{r.partition} {r.asset}.{r.check}: {r.message[:100]}" for r in report.failures if r.status == "fail"]

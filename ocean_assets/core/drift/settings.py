@@ -1,0 +1,36 @@
+"""Per-figure drift settings from ``config/platform.yaml`` (``drift:``), with defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocean_assets.config import ConfigError, load_config
+from ocean_assets.core.drift.score import DriftParams
+
+
+def drift_config() -> dict[str, Any]:
+    section = load_config("platform").get("drift") or {}
+    if not isinstance(section, dict):
+        raise ConfigError("config/platform.yaml: drift must be a mapping")
+    return section
+
+
+def figure_key(asset: str, check: str, figure: str) -> str:
+    return f"{asset}/{check}/{figure}"
+
+
+def params_for(asset: str, check: str, figure: str, section: dict[str, Any] | None = None) -> DriftParams:
+    """Defaults, then the figure's own overrides (by full key, else by figure name)."""
+    section = drift_config() if section is None else section
+    figures = section.get("figures") or {}
+    merged = {**(section.get("defaults") or {}),
+              **(figures.get(figure) or {}), **(figures.get(figure_key(asset, check, figure)) or {})}
+    try:
+        return DriftParams.from_mapping(merged)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"config/platform.yaml: drift settings of {figure_key(asset, check, figure)}: {exc}") from None
+
+
+def history_days(section: dict[str, Any] | None = None) -> int:
+    section = drift_config() if section is None else section
+    return int(section.get("history_days", 1200))
