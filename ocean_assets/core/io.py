@@ -56,6 +56,52 @@ def _says_disk_full(exc: BaseException) -> bool:
     return False
 
 
+SQLITE_FULL = 13  # sqlite3's result code for "database or disk is full"
+_DB_FULL_TEXT = re.compile(r"database or disk is full", re.IGNORECASE)
+
+
+class DatabaseFullError(DiskFullError):
+    """The database (SQLite in the data root) refused a write: ``database or disk is full``."""
+
+    def __init__(self, detail: str = "database or disk is full") -> None:
+        self.path, self.free_bytes = Path(""), -1
+        PermanentError.__init__(self, f"disk full: the database refused a write ({detail}); "
+                                "free space on the data root, then re-run")
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:  # cause, context and SQLAlchemy's .orig
+        seen.add(id(link))
+        yield link
+        orig = getattr(link, "orig", None)
+        if isinstance(orig, BaseException) and id(orig) not in seen:
+            yield orig
+        link = link.__cause__ or link.__context__
+
+
+def _database_full(exc: BaseException) -> bool:
+    return any(getattr(e, "sqlite_errorcode", None) == SQLITE_FULL or _DB_FULL_TEXT.search(str(e))
+               for e in _chain(exc))
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` means "no space": a ``DiskFullError``, ENOSPC/EDQUOT or its words anywhere in
+    the chain, or SQLite's SQLITE_FULL ("database or disk is full", sqlite3 or SQLAlchemy
+    ``OperationalError``). Where exceptions are classified for retries: retrying will not help."""
+    return isinstance(exc, DiskFullError) or _says_disk_full(exc) or _database_full(exc)
+
+
+def as_disk_full(exc: BaseException) -> DiskFullError | None:
+    """``exc`` as one ``DiskFullError`` (a database's SQLITE_FULL as ``DatabaseFullError``), or None."""
+    if isinstance(exc, DiskFullError):
+        return exc
+    if _database_full(exc):
+        return DatabaseFullError()
+    return None
+
+
 def _bytes_written() -> int | None:
     """Bytes this process has passed to write(2) and friends (Linux ``/proc/self/io`` wchar)."""
     try:

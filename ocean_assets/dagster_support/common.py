@@ -10,7 +10,7 @@ from typing import Any
 
 import dagster as dg
 
-from ocean_assets.core.io import sha256_file
+from ocean_assets.core.io import as_disk_full, sha256_file
 from ocean_assets.core.retry import PermanentError
 
 REMOTE_RETRY = dg.RetryPolicy(
@@ -27,6 +27,10 @@ def fail_permanently(prefix: str = "", also: tuple[type[BaseException], ...] = (
         yield
     except (PermanentError, *also) as exc:
         raise dg.Failure(description=f"{prefix}{exc}", allow_retries=False) from None
+    except Exception as exc:
+        if (full := as_disk_full(exc)) is None:  # e.g. SQLite's "database or disk is full"
+            raise
+        raise dg.Failure(description=f"{prefix}{full}", allow_retries=False) from None
 
 
 def run_partition_keys(context: Any) -> list[str]:

@@ -42,7 +42,13 @@ from dagster._core.definitions.data_version import (
 from dagster._core.definitions.source_asset import SYSTEM_METADATA_KEY_SOURCE_ASSET_OBSERVATION
 from dagster._core.errors import DagsterExecutionInterruptedError
 
-from ocean_assets.core.io import DiskFullError, ReadOnlyError, sha256_file
+from ocean_assets.core.io import (
+    DiskFullError,
+    ReadOnlyError,
+    as_disk_full,
+    is_disk_full,
+    sha256_file,
+)
 from ocean_assets.core.retry import PermanentError
 from ocean_assets.dagster_support.common import REMOTE_RETRY, run_partition_keys
 from ocean_assets.dagster_support.continuation import skip_days
@@ -133,7 +139,7 @@ def _reason(exc: BaseException) -> str:
 def _is_permanent(exc: BaseException, permanent: tuple[type[BaseException], ...]) -> bool:
     if isinstance(exc, dg.Failure):
         return not exc.allow_retries
-    return isinstance(exc, (PermanentError, DayFailure, FileNotFoundError, *permanent))
+    return isinstance(exc, (PermanentError, DayFailure, FileNotFoundError, *permanent)) or is_disk_full(exc)
 
 
 def _already_recorded(context: dg.AssetExecutionContext, asset_key: dg.AssetKey) -> set[str]:
@@ -174,13 +180,14 @@ def run_days(context: dg.AssetExecutionContext, fn: Callable[..., DayOutput], re
             out = fn(day, **resources)
         except DagsterExecutionInterruptedError:
             raise
-        except Exception as exc:  # one bad day never hides the good ones
+        except Exception as caught:  # one bad day never hides the good ones
+            exc = as_disk_full(caught) or caught  # e.g. SQLite's "database or disk is full"
             for k in covered:
                 failed[k or "unpartitioned"] = _reason(exc)
             transient |= not _is_permanent(exc, permanent)
             context.log.error(f"[{i}/{len(calls)}] {asset_key.to_user_string()} {key}: FAILED: "
                               f"{_reason(exc)}")
-            if isinstance(exc, (DiskFullError, ReadOnlyError)):  # every later day would fail the same way
+            if isinstance(exc, (DiskFullError, ReadOnlyError)) or is_disk_full(exc):  # every later day would fail the same way
                 for later, _ in calls[i:]:
                     for k in later:
                         failed[k or "unpartitioned"] = f"not attempted: {_reason(exc)}"

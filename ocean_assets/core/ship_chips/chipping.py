@@ -246,6 +246,24 @@ def write_chip(scene: dict[str, Any], bounds: tuple[float, float, float, float],
         with mem.open() as tmp_ds, atomic_path(path) as tmp:
             cog_translate(tmp_ds, str(tmp), cog, overview_level=len(tiling["overviews"]),
                           overview_resampling="average", quiet=True, in_memory=True)
+            # GDAL may not report ENOSPC when it closes the file: read it all back before the rename.
+            # A failure here is judged by atomic_path (little space left: DiskFullError).
+            if problem := unreadable(tmp, expect=(len(bands), size, size)):
+                raise ChipError(f"the chip written for {path.name} does not read back: {problem}")
+
+
+def unreadable(path: Path, expect: tuple[int, int, int] | None = None) -> str | None:
+    """Why the GeoTIFF at ``path`` cannot be read in full (every band, every pixel), or None.
+    ``expect`` = (bands, height, width). Chips are small: a full read is cheap."""
+    try:
+        with rasterio.open(path) as src:
+            if expect is not None and (src.count, src.height, src.width) != expect:
+                return f"{src.count}x{src.height}x{src.width}, expected {'x'.join(map(str, expect))}"
+            for band in range(1, src.count + 1):
+                src.read(band)
+    except (rasterio.errors.RasterioError, OSError) as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
+    return None
 
 
 def footprint_wkt(bounds: tuple[float, float, float, float], crs: str) -> str:
@@ -325,7 +343,9 @@ def process_observation(obs: Observation, dataset_root: Path, bands: list[str],
         g = gate(obs.scene, bounds, size, gate_cfg)
         if not g.keep:
             return chip_record(obs, split, g, "rejected", g.reason, None, bounds, crs, dataset_root)
-        existed = path.exists()
+        # A chip already in place is kept only if it reads back in full (a run cut short by a full
+        # disk may have left a broken one); otherwise it is written again.
+        existed = path.exists() and unreadable(path, (len(bands), size, size)) is None
         if not existed:
             write_chip(obs.scene, bounds, crs, bands, path, tiling)
     except (rasterio.errors.RasterioError, KeyError, OSError) as exc:

@@ -10,6 +10,7 @@ import rasterio
 from rio_cogeo.cogeo import cog_validate
 
 from ocean_assets.core.outcome import Outcome, fail, ok
+from ocean_assets.core.ship_chips.chipping import unreadable
 from ocean_assets.core.ship_chips.geo import haversine_m, to_lonlat
 from ocean_assets.core.ship_chips.index import index_schema
 
@@ -68,6 +69,8 @@ def chips_are_cogs(paths: list[Path]) -> Outcome:
             valid, errors, _ = cog_validate(str(p), quiet=True)
         except rasterio.errors.RasterioIOError:
             valid, errors = False, ["unreadable"]
+        if valid and (problem := unreadable(p)):  # the header alone may be intact: read every band
+            valid, errors = False, [f"data unreadable: {problem}"]
         if not valid:
             bad.append(f"{p.name}: {errors[:1]}")
     if bad:
