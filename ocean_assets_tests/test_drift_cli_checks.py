@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from ocean_assets.cli import cli
-from ocean_assets.cli._common import load_definitions
+from ocean_assets.location import load_definitions
 from ocean_assets.core.drift import history
 from ocean_assets.core.drift.evaluate import figure_scores
 from ocean_assets.core.drift.synthetic import FigureModel, Injection, inject

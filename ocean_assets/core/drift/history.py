@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -38,7 +38,7 @@ def record_figures(engine: Engine, asset: str, check: str, day: dt.date,
     if not figures:
         return 0
     stamp = now or dt.datetime.now(dt.UTC)
-    table = CheckFigure.__table__
+    table = cast(sa.Table, CheckFigure.__table__)
     rows = [{"asset": asset, "check": check, "figure": f, "day": day, "value": v, "recorded_at": stamp}
             for f, v in figures.items()]
     for attempt in range(2):  # a concurrent writer of the same key: the second attempt replaces it
@@ -56,7 +56,7 @@ def record_figures(engine: Engine, asset: str, check: str, day: dt.date,
 
 def load_series(engine: Engine, asset: str, check: str, figure: str, start: dt.date | None = None,
                 end: dt.date | None = None) -> pd.Series:
-    t = CheckFigure.__table__
+    t = cast(sa.Table, CheckFigure.__table__)
     query = sa.select(t.c.day, t.c.value).where(t.c.asset == asset, t.c.check == check, t.c.figure == figure)
     if start is not None:
         query = query.where(t.c.day >= start)
@@ -69,7 +69,7 @@ def load_series(engine: Engine, asset: str, check: str, figure: str, start: dt.d
 
 def figures_of(engine: Engine, asset: str | None = None) -> list[tuple[str, str, str]]:
     """(asset, check, figure) triples with history, sorted."""
-    t = CheckFigure.__table__
+    t = cast(sa.Table, CheckFigure.__table__)
     query = sa.select(t.c.asset, t.c.check, t.c.figure).distinct()
     if asset is not None:
         query = query.where(t.c.asset == asset)
@@ -78,7 +78,7 @@ def figures_of(engine: Engine, asset: str | None = None) -> list[tuple[str, str,
 
 
 def false_alarm_days(engine: Engine, asset: str, check: str, figure: str) -> set[dt.date]:
-    t = FalseAlarm.__table__
+    t = cast(sa.Table, FalseAlarm.__table__)
     with engine.connect() as conn:
         return set(conn.execute(sa.select(t.c.day).where(t.c.asset == asset, t.c.check == check,
                                                          t.c.figure == figure)).scalars())
@@ -87,7 +87,7 @@ def false_alarm_days(engine: Engine, asset: str, check: str, figure: str) -> set
 def mark_false_alarm(engine: Engine, asset: str, check: str, figure: str, day: dt.date, note: str = "",
                      now: dt.datetime | None = None) -> bool:
     """Mark one figure-day as a false alarm; False when it was already marked."""
-    t = FalseAlarm.__table__
+    t = cast(sa.Table, FalseAlarm.__table__)
     with engine.begin() as conn:
         exists = conn.execute(sa.select(t.c.id).where(t.c.asset == asset, t.c.check == check,
                                                       t.c.figure == figure, t.c.day == day)).first()

@@ -8,6 +8,7 @@ import datetime as dt
 import html
 import io
 
+import numpy as np
 from sqlalchemy import Engine
 
 from ocean_assets.core.drift.evaluate import FigureDrift, figure_scores, open_anomalies
@@ -26,15 +27,20 @@ def _png(scores: list[DayScore], title: str) -> str | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    days = [s.day for s in scores]
+    def dates(items: list[DayScore]) -> np.ndarray:
+        return np.array([s.day for s in items], dtype="datetime64[D]")
+
+    def numbers(values: list[float | None]) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
     fig, ax = plt.subplots(figsize=(6, 1.8))
-    band = [(s.day, s.low, s.high) for s in scores if s.low is not None]
+    band = [s for s in scores if s.low is not None]
     if band:
-        ax.fill_between([b[0] for b in band], [b[1] for b in band], [b[2] for b in band], color="#9ecae1",
-                        alpha=0.6, label="expected band", step="mid")
-    ax.plot(days, [s.value for s in scores], color="#333", linewidth=1, label="value")
+        ax.fill_between(dates(band), numbers([s.low for s in band]), numbers([s.high for s in band]),
+                        color="#9ecae1", alpha=0.6, label="expected band", step="mid")
+    ax.plot(dates(scores), numbers([s.value for s in scores]), color="#333", linewidth=1, label="value")
     flagged = [s for s in scores if s.flagged]
-    ax.scatter([s.day for s in flagged], [s.value for s in flagged], color="#d62728", s=14, zorder=3,
+    ax.scatter(dates(flagged), numbers([s.value for s in flagged]), color="#d62728", s=14, zorder=3,
                label="flagged")
     ax.set_title(title, fontsize=9)
     ax.tick_params(labelsize=7)

@@ -23,8 +23,11 @@ def params_for(asset: str, check: str, figure: str, section: dict[str, Any] | No
     """Defaults, then the figure's own overrides (by full key, else by figure name)."""
     section = drift_config() if section is None else section
     figures = section.get("figures") or {}
-    merged = {**(section.get("defaults") or {}),
-              **(figures.get(figure) or {}), **(figures.get(figure_key(asset, check, figure)) or {})}
+    def given(values: dict[str, Any] | None) -> dict[str, Any]:  # the model leaves unset keys None
+        return {k: v for k, v in (values or {}).items() if v is not None}
+
+    merged = {**given(section.get("defaults")),
+              **given(figures.get(figure)), **given(figures.get(figure_key(asset, check, figure)))}
     try:
         return DriftParams.from_mapping(merged)
     except (TypeError, ValueError) as exc:
