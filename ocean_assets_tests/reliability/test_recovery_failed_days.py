@@ -92,3 +92,19 @@ def test_a_day_repaired_while_deferred_by_the_per_tick_cap_is_not_requested(defs
     assert run(defs, instance, "2024-03-02").success  # repaired meanwhile (a manual run)
     second = tick(defs, instance, first.cursor)
     assert requested(second) == []
+
+
+def test_a_run_that_died_mid_range_recovers_the_days_it_did_not_record(defs, instance, monkeypatch):
+    from dagster._core.errors import DagsterExecutionInterruptedError
+
+    real = assets.write_product
+
+    def write(ds, path, spec, source):  # noqa: ANN001, ANN202 - the run is killed on day 3 of 5
+        if path.name.endswith("20240303.nc"):
+            raise DagsterExecutionInterruptedError("killed")
+        return real(ds, path, spec, source)
+
+    monkeypatch.setattr(assets, "write_product", write)
+    assert not run(defs, instance, "2024-03-01", "2024-03-05").success
+    days = sorted(r.partition_key for r in tick(defs, instance).run_requests)
+    assert days == ["2024-03-03", "2024-03-04", "2024-03-05"]  # days 1-2 were recorded before it died
