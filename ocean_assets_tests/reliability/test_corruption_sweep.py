@@ -185,3 +185,42 @@ def test_files_the_checks_passed_are_not_validated_again(defs, instance, data_ro
     assert report["failing_files"] == [] and report["files_checked"] == 2
     assert calls == []  # sha256 equals the recorded one and the checks passed: their verdict is reused
     assert report["checks_reused"] == 2
+
+
+def test_a_directory_named_like_a_product_is_reported_and_the_other_days_succeed(defs, instance, data_root):
+    """Issue 15 case 3: ``mkdir data/ocean/sst/2024/sst_20240306.nc`` crashed the sweep on every day."""
+    days = ["2024-03-04", "2024-03-05"]
+    for key in days:
+        assert run(defs, instance, SST_DAY, key).success
+    stray = product_path(data_root, "sst", "2024-03-06")
+    stray.mkdir(parents=True)
+    result = defs.resolve_job_def("ocean_daily").execute_in_process(
+        instance=instance, asset_selection=[REPORT], raise_on_error=False,
+        tags={"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]})
+    recorded = {e.partition for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
+    assert recorded == set(days)  # every day of the range got its report
+    report = json.loads(report_path(data_root, days[-1]).read_text())
+    failing = {f["file"]: f for f in report["failing_files"]}
+    assert list(failing) == [str(stray.relative_to(data_root))]
+    assert "not a regular file" in failing[str(stray.relative_to(data_root))]["reason"]
+    assert report["repair"] == []  # a re-run cannot write over a directory: an operator removes it
+    assert report["files_checked"] == 5  # 2 products + 2 textures + the stray entry
+
+
+def test_an_unreadable_file_is_reported_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    products = {"sst": load_products()["sst"]}
+    _three_days(tmp_path)
+    locked = product_path(tmp_path, "sst", "2024-03-05")
+    real = corruption.sha256_file
+
+    def sha(path):  # noqa: ANN001, ANN202 - the tests run as root: chmod 000 would not stop a read
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(corruption, "sha256_file", sha)
+    report = corruption.sweep(tmp_path, products, reverify=3, now=1.0)
+    assert report["files_checked"] == 3
+    assert [(f["file"], f["failed_rules"]) for f in report["failing_files"]] == [
+        (str(locked.relative_to(tmp_path)), ["unreadable"])]
+    assert "Permission denied" in report["failing_files"][0]["reason"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import stat
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ TEXTURE = "sst_texture"
 # Rules whose failure means the file is corrupt or unusable (soft rules are reported, not counted).
 HARD_RULES = ("integrity", "schema", "coordinates", "time", "units")
 MISSING, CONTENT = "missing", "sha256"
+NOT_A_FILE, UNREADABLE = "not_a_regular_file", "unreadable"
+# Problems a re-materialization cannot fix (it cannot write over a directory): left to an operator.
+_NOT_REPAIRABLE = {NOT_A_FILE}
 _TEXTURE_DAY = re.compile(r"^sst_texture_(\d{8})\.png$")
 
 Pair = tuple[str, str]  # (asset, partition key)
@@ -152,6 +156,24 @@ def _files(data_root: Path, products: dict[str, ProductSpec]) -> list[tuple[str,
     return found + [(TEXTURE, path, _texture_day(path)) for path in _texture_files(data_root)]
 
 
+def _problem(rule: str, reason: str) -> dict[str, Any]:
+    return {"failed_rules": [rule], "reason": reason}
+
+
+def _oserror(exc: OSError) -> str:
+    return f"{type(exc).__name__}: {exc.strerror or exc}"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device or special file"
+
+
 def sweep(data_root: Path, products: dict[str, ProductSpec], recorded: Recorded | None = None,
           reverify: int = 0, texture: TextureSpec | None = None, now: float | None = None) -> dict[str, Any]:
     """Verify every product file and texture under ``data_root``; a report of counts, failing and
@@ -166,23 +188,38 @@ def sweep(data_root: Path, products: dict[str, ProductSpec], recorded: Recorded 
     verifier = _Verifier(products, recorded, texture, time.time() if now is None else now)
     cache_path = data_root / "ocean" / "reports" / CACHE_NAME
     cache = _load_cache(cache_path)
-    files, stamps = [], {}
+    files, stamps, broken = [], {}, {}
     for asset, path, day in _files(data_root, products):
+        rel = str(path.relative_to(data_root))
         try:
             st = path.stat()
         except FileNotFoundError:  # removed while we looked: judged below as missing, if recorded
             continue
-        rel = str(path.relative_to(data_root))
+        except OSError as exc:  # one entry never stops the sweep
+            broken[rel] = _problem(UNREADABLE, f"cannot stat: {_oserror(exc)}")
+        else:
+            if not stat.S_ISREG(st.st_mode):
+                broken[rel] = _problem(NOT_A_FILE, f"not a regular file ({_kind(st.st_mode)} named like a "
+                                                   f"{asset} file): remove or rename it")
+            else:
+                stamps[rel] = [st.st_size, st.st_mtime_ns]
         files.append((asset, path, day, rel))
-        stamps[rel] = [st.st_size, st.st_mtime_ns]
     due = _due(cache, stamps, reverify)
 
     new_cache: dict[str, Any] = {}
     failing: list[dict[str, Any]] = []
     counts = {asset: {"files": 0, "failing": 0, "missing": 0} for asset in (*products, TEXTURE)}
     for asset, path, day, rel in files:
-        entry = new_cache[rel] = verifier.verify(asset, path, day, dict(cache.get(rel) or {}), stamps[rel],
-                                                 rel in due)
+        if rel in broken:
+            entry = broken[rel]
+        else:
+            try:
+                entry = new_cache[rel] = verifier.verify(asset, path, day, dict(cache.get(rel) or {}),
+                                                         stamps[rel], rel in due)
+            except OSError as exc:  # unreadable (permissions, I/O error): reported, not cached
+                entry = _problem(UNREADABLE, f"cannot read: {_oserror(exc)}")
+            except Exception as exc:  # noqa: BLE001 - a reader's bug on one file never stops the sweep
+                entry = _problem(UNREADABLE, f"cannot verify: {type(exc).__name__}: {exc}"[:300])
         counts[asset]["files"] += 1
         if entry["failed_rules"]:
             counts[asset]["failing"] += 1
@@ -195,7 +232,8 @@ def sweep(data_root: Path, products: dict[str, ProductSpec], recorded: Recorded 
                         "asset": asset, "partition": partition, "failed_rules": [MISSING],
                         "reason": f"{asset} {partition} is materialized but its file is missing"})
     atomic_write_text(cache_path, json.dumps(new_cache))
-    repair = sorted({(f["asset"], f["partition"]) for f in failing if f["partition"]})
+    repair = sorted({(f["asset"], f["partition"]) for f in failing
+                     if f["partition"] and not _NOT_REPAIRABLE & set(f["failed_rules"])})
     return {
         "files_checked": sum(c["files"] for c in counts.values()),
         "files_revalidated": verifier.tally["revalidated"],

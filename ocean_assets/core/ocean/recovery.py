@@ -1,8 +1,9 @@
 """Recovery bookkeeping (the reference's recovery_manager): which failed partitions get another
 materialization, with a bounded budget per (asset, partition), a cap on runs per tick (the rest
 wait in the cursor) and a bounded cursor (the oldest partitions' bookkeeping is dropped first).
-Failed partitions are those whose integrity check or run failed, and those the corruption sweep
-found missing, altered or broken."""
+Failed partitions are those whose integrity check or run failed (the days a run's Failure names,
+not the days it recorded), and those the corruption sweep found missing, altered or broken; a
+partition materialized again after its failure (blocking checks not failed) is not failed any more."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class RecoveryState:
     exhausted: list[str] = field(default_factory=list)       # partitions out of budget
     pending: list[str] = field(default_factory=list)         # within budget, deferred by the per-tick cap
     report_storage_id: int = 0         # newest corruption-sweep report already looked at
+    # pending partition -> storage id of its newest materialization when it was deferred: a newer one
+    # (with no failed blocking check) means it was repaired meanwhile and is not requested
+    pending_since: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_cursor(cls, cursor: str | None) -> RecoveryState:
@@ -28,13 +32,14 @@ class RecoveryState:
         raw = json.loads(cursor)
         return cls(int(raw.get("check_storage_id", 0)), float(raw.get("runs_updated_after", 0.0)),
                    {k: int(v) for k, v in raw.get("attempts", {}).items()}, list(raw.get("exhausted", [])),
-                   list(raw.get("pending", [])), int(raw.get("report_storage_id", 0)))
+                   list(raw.get("pending", [])), int(raw.get("report_storage_id", 0)),
+                   {k: int(v) for k, v in raw.get("pending_since", {}).items()})
 
     def to_cursor(self) -> str:
         return json.dumps({"check_storage_id": self.check_storage_id,
                            "runs_updated_after": self.runs_updated_after,
                            "attempts": self.attempts, "exhausted": self.exhausted, "pending": self.pending,
-                           "report_storage_id": self.report_storage_id},
+                           "report_storage_id": self.report_storage_id, "pending_since": self.pending_since},
                           sort_keys=True)
 
     def prune(self, max_tracked: int) -> int:

@@ -11,6 +11,7 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from ocean_assets.core.ocean import validate as rules
 from ocean_assets.core.ocean.paths import PRODUCTS, report_path
 from ocean_assets.core.ocean.recovery import RecoveryState, by_partition, plan_recovery
+from ocean_assets.defs.ocean.failures import Pair, Since, failed_run_days, merge, still_open
 from ocean_assets.defs.ocean.jobs import ocean_products
 from ocean_assets.defs.ocean.records import SWEPT
 from ocean_assets.defs.ocean.resources import OceanResource
@@ -63,41 +64,35 @@ def _new_check_evaluations(instance: dg.DagsterInstance, after_storage_id: int) 
     ))
 
 
-def _failed_integrity(instance: dg.DagsterInstance, after_storage_id: int) -> tuple[set[tuple[str, str]], int]:
+def _failed_integrity(instance: dg.DagsterInstance, after_storage_id: int) -> tuple[dict[Pair, Since], int]:
     # The partition-info query groups every partition's checks (O(history) even with a cursor):
     # skip it when no check ran since the last tick.
     if not _new_check_evaluations(instance, after_storage_id):
-        return set(), after_storage_id
+        return {}, after_storage_id
     keys = [dg.AssetCheckKey(dg.AssetKey(p), rules.INTEGRITY) for p in PRODUCTS]
     infos = instance.event_log_storage.get_asset_check_partition_info(keys, after_storage_id=after_storage_id)
-    failed, newest = set(), after_storage_id
+    failed: dict[Pair, Since] = {}
+    newest = after_storage_id
     for info in infos:
         newest = max(newest, info.latest_check_event_storage_id)
         if info.partition_key and info.latest_execution_status == AssetCheckExecutionRecordStatus.FAILED:
-            failed.add((info.check_key.asset_key.to_user_string(), info.partition_key))
+            failed[(info.check_key.asset_key.to_user_string(), info.partition_key)] = Since(
+                storage_id=info.latest_check_event_storage_id)
     return failed, newest
 
 
-def _failed_runs(instance: dg.DagsterInstance, after: float) -> tuple[set[tuple[str, str]], float]:
+def _failed_runs(instance: dg.DagsterInstance, after: float) -> tuple[dict[Pair, Since], float]:
+    """The (product, day) pairs failed runs since the cursor left failed (see ``failures``)."""
     records = instance.get_run_records(
         dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE],
                       updated_after=dt.datetime.fromtimestamp(after, dt.UTC) if after else None),
         limit=200,
     )
-    failed, newest = set(), after
+    failed: dict[Pair, Since] = {}
+    newest = after
     for record in records:
         newest = max(newest, record.update_timestamp.timestamp())
-        run = record.dagster_run
-        products = [k.to_user_string() for k in (run.asset_selection or []) if k.to_user_string() in PRODUCTS]
-        tags = run.tags
-        if "dagster/partition" in tags:
-            partitions = [tags["dagster/partition"]]
-        elif "dagster/asset_partition_range_start" in tags:
-            partitions = daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(
-                tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]))
-        else:
-            partitions = []
-        failed.update((p, k) for p in products for k in partitions)
+        failed = merge(failed, failed_run_days(instance, record))
     return failed, newest
 
 
@@ -129,12 +124,18 @@ def _sweep_findings(instance: dg.DagsterInstance, after_storage_id: int,
     return found, record.storage_id
 
 
+def _pair(key: str) -> Pair:
+    asset, _, partition = key.partition("|")
+    return asset, partition
+
+
 @dg.sensor(
     minimum_interval_seconds=10 * 60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     asset_selection=dg.AssetSelection.assets(*SWEPT),
     description="Re-materializes partitions whose integrity check or run failed, or whose file the "
-                "corruption sweep found missing, altered or broken, at most `recovery_budget` times each, "
+                "corruption sweep found missing, altered or broken (not those materialized again since, "
+                "nor the days a failed range run recorded), at most `recovery_budget` times each, "
                 "newest first, at most `recovery_max_runs_per_tick` per tick (the rest wait in the cursor); "
                 "attempts are kept in the cursor and as run tags. One run per day.",
 )
@@ -148,8 +149,19 @@ def ocean_recovery_sensor(context: dg.SensorEvaluationContext, ocean: OceanResou
                                                         ocean.data_root())
     if swept:
         context.log.info(f"corruption sweep: {len(swept)} file(s) missing, altered or broken")
-    requests, exhausted = plan_recovery(failed_checks | failed_runs | swept, state, budget,
+    # deferred pairs are looked at again: repaired meanwhile, they are not requested
+    deferred = {_pair(k): Since(storage_id=state.pending_since[k]) for k in state.pending if k in state.pending_since}
+    state.pending = [k for k in state.pending if k not in state.pending_since]  # an older cursor: as they are
+    candidates = merge(failed_checks, failed_runs, {p: Since(storage_id=state.report_storage_id) for p in swept},
+                       deferred)
+    failed, latest = still_open(context.instance, candidates)
+    if len(failed) < len(candidates):
+        context.log.info(f"{len(candidates) - len(failed)} failed partition(s) were materialized again since: "
+                         "not recovered")
+    requests, exhausted = plan_recovery(set(failed), state, budget,
                                         max_requests=automation["recovery_max_runs_per_tick"])
+    state.pending_since = {k: max(latest.get(_pair(k), 0), failed[_pair(k)].storage_id)
+                           for k in state.pending if _pair(k) in failed}
     if dropped := state.prune(automation["recovery_max_tracked"]):
         context.log.info(f"recovery cursor: forgot the bookkeeping of the {dropped} oldest partition(s)")
     if state.pending:
