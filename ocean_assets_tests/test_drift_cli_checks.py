@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from ocean_assets.cli import cli
-from ocean_assets.location import load_definitions
 from ocean_assets.core.drift import history
 from ocean_assets.core.drift.evaluate import figure_scores
 from ocean_assets.core.drift.synthetic import FigureModel, Injection, inject
 from ocean_assets.db.models import CheckFigure
 from ocean_assets.defs.platform.drift import build_drift_check
+from ocean_assets.location import load_definitions
 from ocean_assets.partitions import daily_partitions
 
 START = dt.date(2021, 1, 1)
