@@ -27,3 +27,25 @@ def test_update_summary_counts_the_days_the_instance_recorded(data_root: Path) -
     status = {r.asset_materialization.partition for r in instance.fetch_materializations(
         dg.AssetKey("sst"), limit=10).records if r.asset_materialization}
     assert status == {"2024-03-05", "2024-03-07"}
+
+
+def test_failed_and_missing_reruns_only_the_failed_day(data_root: Path) -> None:
+    blocker = data_root / "ocean" / "sst" / "2024" / "sst_20240306.nc"
+    blocker.mkdir(parents=True)
+    args = ["update", "--datasets", "sst", "--start", "2024-03-05", "--end", "2024-03-07"]
+    assert CliRunner().invoke(cli, args).exit_code == 1
+    blocker.rmdir()
+    instance = dg.DagsterInstance.get()
+
+    def materialized(asset: str) -> list[str]:
+        return sorted(r.asset_materialization.partition for r in instance.fetch_materializations(
+            dg.AssetKey(asset), limit=100).records if r.asset_materialization)
+
+    before = {a: materialized(a) for a in ("sst", "sst_texture")}
+    again = CliRunner().invoke(cli, [*args, "--failed-and-missing"])
+    assert again.exit_code == 0, again.output
+    # only 2024-03-06 is new for sst and its texture; the good days are not redone
+    assert materialized("sst") == sorted([*before["sst"], "2024-03-06"])
+    assert materialized("sst_texture") == sorted([*before["sst_texture"], "2024-03-06"])
+    nothing = CliRunner().invoke(cli, [*args, "--failed-and-missing"])
+    assert nothing.exit_code == 0 and "nothing to do" in nothing.output

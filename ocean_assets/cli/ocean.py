@@ -161,6 +161,27 @@ def validate_config(config_file: Path | None, mode: str | None, as_json: bool) -
     sys.exit(0 if all(r["passed"] for r in results) else 1)
 
 
+def _failed_and_missing(assets: list[str], days: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The contiguous span of days some asset has not materialized, and per asset the days inside it
+    that it has (the per-day helper leaves those alone: ``SKIP_DAYS_TAG``)."""
+    import dagster as dg
+
+    from ocean_assets.cli._common import get_instance
+    from ocean_assets.partitions import daily_partitions
+
+    instance = get_instance()
+    done: dict[str, set[str]] = {}
+    for asset in assets:
+        status = instance.get_status_by_partition(dg.AssetKey(asset), days, daily_partitions) or {}
+        done[asset] = {d for d, s in status.items() if s == dg.AssetPartitionStatus.MATERIALIZED}
+    todo = [d for d in days if any(d not in done[a] for a in assets)]
+    if not todo:
+        return [], {}
+    span = days[days.index(todo[0]): days.index(todo[-1]) + 1]
+    skip = {a: sorted(done[a] & set(span)) for a in assets if done[a] & set(span)}
+    return span, skip
+
+
 @click.command("update")
 @click.option("--datasets", default=",".join(PRODUCTS), show_default=True,
               help="Comma-separated products to update.")
@@ -168,7 +189,11 @@ def validate_config(config_file: Path | None, mode: str | None, as_json: bool) -
 @click.option("--start", help="First day of a range (with --end); runs as one single-run backfill.")
 @click.option("--end", help="Last day of a range (inclusive).")
 @click.option("--dry-run", is_flag=True, help="List what would be materialized; download nothing.")
-def update(datasets: str, date_: str | None, start: str | None, end: str | None, dry_run: bool) -> None:
+@click.option("--failed-and-missing", "only_todo", is_flag=True,
+              help="Only the days an asset has not materialized (failed or never run); its materialized "
+                   "days in the range are left alone.")
+def update(datasets: str, date_: str | None, start: str | None, end: str | None, dry_run: bool,
+           only_todo: bool) -> None:
     """Run the daily ocean update through Dagster, in-process (the reference's update script)."""
     from ocean_assets.cli._common import get_instance, parse_date, yesterday
     from ocean_assets.location import load_definitions
@@ -201,6 +226,12 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
     days = daily_partitions.get_partition_keys_in_range(
         __import__("dagster").PartitionKeyRange(first.isoformat(), last.isoformat()))
     console = _console()
+    skip: dict[str, list[str]] = {}
+    if only_todo:
+        days, skip = _failed_and_missing(assets, days)
+        if not days:
+            console.print(f"nothing to do: every day of {', '.join(assets)} in the range is materialized")
+            return
     if dry_run:
         console.print(f"dry run: would materialize {len(assets)} asset(s) x {len(days)} day(s) "
                       f"({days[0]} .. {days[-1]}) in one run:")
@@ -214,6 +245,10 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
     job = defs.resolve_job_def("ocean_daily")
     tags = ({"dagster/partition": days[0]} if len(days) == 1 else
             {"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]})
+    if skip:
+        from ocean_assets.dagster_support.continuation import SKIP_DAYS_TAG
+
+        tags[SKIP_DAYS_TAG] = json.dumps(skip, sort_keys=True)
     console.print(f"updating {', '.join(assets)} for {days[0]} .. {days[-1]} ({len(days)} day(s))")
     instance = get_instance()
     result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
