@@ -49,3 +49,17 @@ def test_failed_and_missing_reruns_only_the_failed_day(data_root: Path) -> None:
     assert materialized("sst_texture") == sorted([*before["sst_texture"], "2024-03-06"])
     nothing = CliRunner().invoke(cli, [*args, "--failed-and-missing"])
     assert nothing.exit_code == 0 and "nothing to do" in nothing.output
+
+
+def test_a_failed_update_run_plans_only_its_jobs_steps(data_root: Path) -> None:
+    """The UI's "Re-execute from failure" rebuilds a run from its job: a run that planned a step its
+    job leaves out (the freshness checks) failed there with "Can not build subset plan from unknown
+    step: ocean_freshness" (found by an outside tester)."""
+    blocker = data_root / "ocean" / "sst" / "2024" / "sst_20240306.nc"
+    blocker.mkdir(parents=True)
+    args = ["update", "--datasets", "sst", "--start", "2024-03-05", "--end", "2024-03-07"]
+    assert CliRunner().invoke(cli, args).exit_code == 1
+    instance = dg.DagsterInstance.get()
+    [parent] = [r for r in instance.get_runs() if r.job_name == "ocean_daily"]
+    steps = set(parent.step_keys_to_execute or [])
+    assert "sst" in steps and not any("freshness" in step for step in steps), steps

@@ -251,8 +251,10 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
         tags[SKIP_DAYS_TAG] = json.dumps(skip, sort_keys=True)
     console.print(f"updating {', '.join(assets)} for {days[0]} .. {days[-1]} ({len(days)} day(s))")
     instance = get_instance()
-    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
-                                    asset_selection=[dg.AssetKey(a) for a in assets], run_config=QUIET_LOGS)
+    from ocean_assets.dagster_support.common import job_subset
+
+    job = job_subset(job, [dg.AssetKey(a) for a in assets])
+    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=QUIET_LOGS)
     from ocean_assets.cli._per_day import print_per_day
     from ocean_assets.dagster_support.continuation import run_follow_ups_in_process
 

@@ -172,10 +172,11 @@ def reprocess(sources: tuple[str, ...]) -> None:
     if _held(zones):  # the run takes the lock itself; refuse now rather than wait in the run
         raise click.ClickException(busy_message(zones))
     days = sorted({f.arrival for f in files})
-    job = load_definitions().resolve_job_def(JOB)
+    from ocean_assets.dagster_support.common import job_subset
+
+    job = job_subset(load_definitions().resolve_job_def(JOB), [dg.AssetKey(ASSET)])
     result = job.execute_in_process(
         instance=get_instance(),
-        asset_selection=[dg.AssetKey(ASSET)],
         run_config={"ops": {ASSET: {"config": {"force": True, "sources": list(sources)}}}},
         tags={"dagster/asset_partition_range_start": days[0],
               "dagster/asset_partition_range_end": days[-1]},

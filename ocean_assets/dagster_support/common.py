@@ -50,3 +50,12 @@ def file_metadata(path: Path, data_root: Path | None = None) -> dict[str, Any]:
         "size_bytes": path.stat().st_size,
         "sha256": sha256_file(path),
     }
+
+
+def job_subset(job: dg.JobDefinition, assets: list[dg.AssetKey]) -> dg.JobDefinition:
+    """``job`` narrowed to ``assets`` and the job's own checks of them. ``execute_in_process(
+    asset_selection=...)`` would add every check of those assets, the freshness checks the job leaves
+    out included, and a run planned with a step its job lacks cannot be re-executed from failure."""
+    keys = set(assets)
+    checks = {k for k in job.asset_layer.asset_graph.asset_check_keys if k.asset_key in keys}
+    return job.get_subset(asset_selection=keys, asset_check_selection=checks)
