@@ -18,6 +18,7 @@ SMALLEST: dict[str, list[str]] = {
     "api": ["--seconds", "0.5", "--concurrency", "1", "--days", "2", "--reefs", "2",
             "--pg-url", "postgresql+psycopg2://postgres@127.0.0.1:9/none"],
     "conus404": ["--days", "1", "--grid", "12x16"],
+    "drift": ["--years", "1.5", "--per-figure", "2", "--warmup", "60"],
     "orchestration": ["--days", "1", "--per-day-sample", "0", "--storage", "pooled"],
     "raw_zone": ["--days", "1"],
     "sensor": ["--partitions", "30", "--fail-every", "2", "--repeat", "1"],
