@@ -72,7 +72,7 @@ def test_transient_faults_through_the_asset_give_the_fault_free_file(
     assert sha256_file(path) == fault_free_sha(erddap, config_dir, tmp_path)
     assert len(faulty.hits("/griddap/")) == 6
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert checks and all(c.passed for c in checks)
+    assert checks and all(c.passed for c in checks), [(c.check_name, c.metadata) for c in checks if not c.passed]
     mat = result.asset_materializations_for_node("sst")[0]
     assert mat.metadata["sha256"].value == sha256_file(path)
 

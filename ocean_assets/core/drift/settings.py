@@ -9,6 +9,14 @@ from ocean_assets.core.drift.score import DriftParams
 
 
 def drift_config() -> dict[str, Any]:
+    """The ``drift:`` section of config/platform.yaml; its defaults when the file is absent (a config
+    directory holding only some domains' files)."""
+    from ocean_assets.settings import get_settings
+
+    if not (get_settings().config_dir / "platform.yaml").exists():
+        from ocean_assets.config_models.platform import Drift
+
+        return Drift().model_dump()
     section = load_config("platform").get("drift") or {}
     if not isinstance(section, dict):
         raise ConfigError("config/platform.yaml: drift must be a mapping")
