@@ -90,7 +90,24 @@ def test_range_run_checks_every_partition(defs, instance, data_root: Path):
     assert set(idx.read_index(data_root / "ship_chips")["day"]) == {"2026-04-10", "2026-04-11"}
 
 
-def test_blocking_chip_check_stops_the_index(defs, instance, data_root: Path):
+def test_a_truncated_chip_is_rewritten_by_the_next_run(defs, instance, data_root: Path):
+    sel = dg.AssetSelection.assets("overpass_schedule", "ais_snapshots", "s2_scenes", "ship_chips")
+    assert dg.materialize(_domain_assets(defs), selection=sel, instance=instance, partition_key=DAY,
+                          resources={"ship_chips_env": ShipChipsResource()}).success
+    records = pd.read_parquet(layout.records_path(data_root / "ship_chips", DAY))
+    chip = data_root / "ship_chips" / records.query("status == 'kept'")["path"].iloc[0]
+    whole = chip.read_bytes()
+    chip.write_bytes(whole[: len(whole) // 3])  # truncated after it was written
+    result = _job(defs).execute_in_process(instance=instance, partition_key=DAY, raise_on_error=False)
+    assert result.success and chip.read_bytes() == whole
+    assert all(c.passed for c in _checks(result) if c.check_name in ("chip_format", "chip_is_valid_cog"))
+
+
+def test_blocking_chip_check_stops_the_index(defs, instance, data_root: Path, monkeypatch):
+    from ocean_assets.core.ship_chips import chipping
+
+    # a bad chip the writer does not notice (it trusts chips on disk here): the checks must stop it
+    monkeypatch.setattr(chipping, "unreadable", lambda *args, **kwargs: None)
     sel = dg.AssetSelection.assets("overpass_schedule", "ais_snapshots", "s2_scenes", "ship_chips")
     assert dg.materialize(_domain_assets(defs), selection=sel, instance=instance, partition_key=DAY,
                           resources={"ship_chips_env": ShipChipsResource()}).success
