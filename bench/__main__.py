@@ -20,6 +20,9 @@ def available() -> list[str]:
 
 def main(argv: list[str]) -> int:
     names, extra = (argv[: argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    if {"-h", "--help"} & set(names):
+        print(f"{__doc__.strip()}\n\navailable: {', '.join(available())}")
+        return 0
     names = names or available()
     unknown = [n for n in names if n not in available()]
     if unknown:

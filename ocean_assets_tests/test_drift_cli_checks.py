@@ -63,6 +63,23 @@ def test_list_and_mark_false_alarm(seeded) -> None:
     assert code == 0 and "already marked" in out
 
 
+def test_marking_takes_the_listed_name_and_refuses_unflagged_or_unrecorded_days(seeded) -> None:
+    quiet = dt.date(2023, 6, 1)  # an ordinary day of the series: not flagged
+    code, out = run("drift", "mark-false-alarm", "--asset", "t", "--figure", "mean", "--date", quiet.isoformat())
+    assert code == 2 and "was not flagged" in out and "--force" in out
+    assert history.false_alarm_days(history.engine_for(), "t", "values", "mean") == set()
+    code, out = run("drift", "mark-false-alarm", "--asset", "t", "--figure", "mean", "--date", "2020-06-01",
+                    "--force")
+    assert code == 2 and "no recorded value" in out
+    # the name as `drift list` prints it (check.figure)
+    code, out = run("drift", "mark-false-alarm", "--asset", "t", "--figure", "values.mean", "--date",
+                    STEP.isoformat())
+    assert code == 0 and "marked" in out, out
+    code, out = run("drift", "mark-false-alarm", "--asset", "t", "--figure", "mean", "--date", quiet.isoformat(),
+                    "--force")
+    assert code == 0 and history.false_alarm_days(history.engine_for(), "t", "values", "mean") == {STEP, quiet}
+
+
 @pytest.mark.parametrize("args, message", [
     (["--asset", "t", "--figure", "nope", "--date", "2023-12-28"], "no recorded figure 'nope'"),
     (["--asset", "t", "--figure", "mean", "--date", "2023-12-28", "--check", "other"], "of check 'other'"),

@@ -46,15 +46,22 @@ def list_anomalies(days: int, end: str | None, asset: str | None, as_json: bool)
 @click.option("--date", "day", required=True, help="Day (YYYY-MM-DD).")
 @click.option("--check", help="Check name (needed when the figure belongs to several checks).")
 @click.option("--note", default="", help="Why this is not an anomaly.")
-def mark_false_alarm(asset: str, figure: str, day: str, check: str | None, note: str) -> None:
-    """Mark one figure-day as a false alarm: it leaves the open list and the figure's baseline."""
+@click.option("--force", is_flag=True, help="Mark a day the drift check did not flag.")
+def mark_false_alarm(asset: str, figure: str, day: str, check: str | None, note: str, force: bool) -> None:
+    """Mark one figure-day as a false alarm: it leaves the open list and the figure's baseline.
+    FIGURE may be written as `drift list` prints it (check.figure)."""
     from ocean_assets.cli._common import parse_date
-    from ocean_assets.core.drift.history import checks_with_figure, engine_for
+    from ocean_assets.core.drift.evaluate import figure_scores
+    from ocean_assets.core.drift.history import checks_with_figure, engine_for, load_series
     from ocean_assets.core.drift.history import mark_false_alarm as mark
 
     when = parse_date(day, "--date")
     engine = engine_for()
     checks = checks_with_figure(engine, asset, figure)
+    if not checks and check is None and "." in figure:  # "integrity.size_bytes", as listed
+        prefix, rest = figure.split(".", 1)
+        if prefix in checks_with_figure(engine, asset, rest):
+            check, figure, checks = prefix, rest, [prefix]
     if check is None:
         if not checks:
             raise click.UsageError(f"no recorded figure {figure!r} for asset {asset!r}")
@@ -64,6 +71,12 @@ def mark_false_alarm(asset: str, figure: str, day: str, check: str | None, note:
         check = checks[0]
     elif check not in checks:
         raise click.UsageError(f"no recorded figure {figure!r} of check {check!r} for asset {asset!r}")
+    if load_series(engine, asset, check, figure, when, when).empty:
+        raise click.UsageError(f"no recorded value of {check}.{figure} for asset {asset!r} on {when}")
+    flagged = {s.day for s in figure_scores(engine, asset, check, figure, when) if s.flagged}
+    if when not in flagged and not force:
+        raise click.UsageError(f"{asset} {check}.{figure} was not flagged on {when}; "
+                               "--force marks it anyway (the day then leaves the baseline)")
     added = mark(engine, asset, check, figure, when, note)
     click.echo(f"{'marked' if added else 'already marked'}: {asset} {check}.{figure} {when} as a false alarm")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from pydantic import Field
 
 from ocean_assets.config_models._base import Positive, PositiveInt, Section
@@ -41,11 +43,17 @@ class DriftSettings(Section):
     accept_after: int | None = Field(None, ge=1, description="a shift flagged this many days in a row becomes normal")
 
 
+# Daily assets whose per-day checks record figures (reef_conditions and health_scores record none yet).
+DriftAsset = Literal["sst", "currents", "acidity", "microplastics", "sst_texture", "validated_funding_files",
+                     "ship_chips", "chip_index"]
+DRIFT_ASSETS: tuple[str, ...] = get_args(DriftAsset)
+
+
 class Drift(Section):
     defaults: DriftSettings = Field(DriftSettings(), description="settings of every figure")
     figures: dict[str, DriftSettings] = Field({}, description="per figure ('asset/check/figure' or 'figure') overrides")
     history_days: PositiveInt = Field(1200, description="history read for one day's score (days)")
-    assets: list[str] | None = Field(None, description="daily assets with a drift check (default: those whose checks record numbers)")
+    assets: list[DriftAsset] | None = Field(None, description="daily assets with a drift check (default: all of these)")
 
 
 class PlatformConfig(Section):

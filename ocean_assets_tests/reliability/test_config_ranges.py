@@ -85,6 +85,11 @@ CASES = [
      ["ship-chips", "publish-stac"], "ship_chips.yaml: gate.max_cloud_fraction = -0.1: must be between 0 and 1"),
     ("platform-window", "platform", _set(("qa_report", "window_days"), 0),
      ["qa-report", "--start", DAY, "--end", DAY], "platform.yaml: qa_report.window_days = 0: must be >= 1"),
+    # a typo here once removed every drift check silently (and broke the code location's loading)
+    ("drift-asset-typo", "platform", _set(("drift", "assets"), ["SST"]),
+     ["drift", "list"], "platform.yaml: drift.assets[0] = 'SST': must be one of sst, currents"),
+    ("drift-threshold", "platform", _set(("drift", "defaults", "threshold"), -3),
+     ["drift", "list"], "platform.yaml: drift.defaults.threshold = -3: must be > 0"),
 ]
 
 
