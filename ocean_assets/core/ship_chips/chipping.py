@@ -108,7 +108,7 @@ def scene_problem(scene: Any, bands: list[str]) -> str | None:
 
 
 def scene_time(scene: dict[str, Any]) -> dt.datetime:
-    return pd.Timestamp(scene["properties"]["datetime"]).tz_convert("UTC").to_pydatetime()
+    return pd.Timestamp(scene["properties"]["datetime"]).tz_convert("UTC").floor("us").to_pydatetime()
 
 
 def _in_bbox(lon: float, lat: float, bbox: list[float]) -> bool:
@@ -148,7 +148,7 @@ def match_observations(ais: pd.DataFrame, scenes: list[dict[str, Any]], time_tol
             extra = statics.get(int(mmsi), {})
             out.append(Observation(
                 int(mmsi), names.iloc[-1] if len(names) else "", fix.lon, fix.lat,
-                fix.report_time.tz_convert("UTC").to_pydatetime(), scene, fix.method, fix.offset_s,
+                fix.report_time.tz_convert("UTC").floor("us").to_pydatetime(), scene, fix.method, fix.offset_s,
                 _float_or_none(extra.get("length_m")), _float_or_none(extra.get("beam_m")),
                 None if extra.get("ship_type") is None else int(extra["ship_type"])))
     return out
