@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -27,6 +28,17 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OCEAN_ASSETS_MODE", "demo")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return data_root
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of config/ (OCEAN_ASSETS_CONFIG_DIR) that a test may edit."""
+    from ocean_assets.settings import PROJECT_ROOT
+
+    target = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", target)
+    monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(target))
+    return target
 
 
 @pytest.fixture

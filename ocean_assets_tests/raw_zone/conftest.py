@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +20,6 @@ from ocean_assets.settings import PROJECT_ROOT
 def plenty_of_disk(monkeypatch: pytest.MonkeyPatch) -> None:
     """The shared machine's free space varies; tests that need a full disk patch this again."""
     monkeypatch.setattr(preflight, "free_fraction", lambda path: 0.5)
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of config/ (OCEAN_ASSETS_CONFIG_DIR) that a test may edit."""
-    target = tmp_path / "config"
-    shutil.copytree(PROJECT_ROOT / "config", target)
-    monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(target))
-    return target
 
 
 def set_raw_zone_config(config_dir: Path, section: str, **values: Any) -> None:

@@ -10,7 +10,6 @@ a negative texture width in a PIL error, and an unknown product name was ignored
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,15 +39,6 @@ def _rename_product(old: str, new: str) -> Callable[[dict], None]:
     def edit(cfg: dict) -> None:
         cfg["products"][new] = cfg["products"].pop(old)
     return edit
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of config/ (OCEAN_ASSETS_CONFIG_DIR) that a test edits."""
-    target = tmp_path / "config"
-    shutil.copytree(PROJECT_ROOT / "config", target)
-    monkeypatch.setenv("OCEAN_ASSETS_CONFIG_DIR", str(target))
-    return target
 
 
 def _edit(config_dir: Path, name: str, edit: Callable[[dict], None]) -> None:
