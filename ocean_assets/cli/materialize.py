@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -105,10 +104,8 @@ def materialize(date_: str | None, domains: tuple[str, ...]) -> None:
     from ocean_assets.dagster_support.continuation import run_follow_ups_in_process
     from ocean_assets.location import load_definitions, main_jobs
 
-    with warnings.catch_warnings():  # one line per user error: not Dagster's note on conus404's policies
-        warnings.filterwarnings("ignore", message=r"Asset job .* varying BackfillPolicies", category=UserWarning)
-        defs = load_definitions()
-        jobs = [j for j in main_jobs(defs) if not domains or j.tags[MAIN_JOB_TAG] in domains]
+    defs = load_definitions()  # Dagster's note on conus404's policies is silenced in ocean_assets/__init__
+    jobs = [j for j in main_jobs(defs) if not domains or j.tags[MAIN_JOB_TAG] in domains]
     if not jobs:
         raise click.BadParameter(f"no daily job for {', '.join(domains)}", param_hint="--domain")
     jobs, skipped = plan_days(jobs, day, explicit=bool(domains))
