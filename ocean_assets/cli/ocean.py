@@ -13,6 +13,7 @@ import click
 from ocean_assets.core.ocean.paths import PRODUCTS
 
 if TYPE_CHECKING:  # xarray, rich and the rules load when a command runs, not for --help or usage errors
+    import dagster as dg
     from rich.console import Console
 
     from ocean_assets.core.ocean.products import ProductSpec
@@ -161,15 +162,14 @@ def validate_config(config_file: Path | None, mode: str | None, as_json: bool) -
     sys.exit(0 if all(r["passed"] for r in results) else 1)
 
 
-def _failed_and_missing(assets: list[str], days: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+def _failed_and_missing(instance: dg.DagsterInstance, assets: list[str], days: list[str],
+                        ) -> tuple[list[str], dict[str, list[str]]]:
     """The contiguous span of days some asset has not materialized, and per asset the days inside it
     that it has (the per-day helper leaves those alone: ``SKIP_DAYS_TAG``)."""
     import dagster as dg
 
-    from ocean_assets.cli._common import get_instance
     from ocean_assets.partitions import daily_partitions
 
-    instance = get_instance()
     done: dict[str, set[str]] = {}
     for asset in assets:
         status = instance.get_status_by_partition(dg.AssetKey(asset), days, daily_partitions) or {}
@@ -227,8 +227,9 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
         __import__("dagster").PartitionKeyRange(first.isoformat(), last.isoformat()))
     console = _console()
     skip: dict[str, list[str]] = {}
-    if only_todo:
-        days, skip = _failed_and_missing(assets, days)
+    instance = get_instance() if only_todo else None
+    if instance is not None:
+        days, skip = _failed_and_missing(instance, assets, days)
         if not days:
             console.print(f"nothing to do: every day of {', '.join(assets)} in the range is materialized")
             return
@@ -250,7 +251,7 @@ def update(datasets: str, date_: str | None, start: str | None, end: str | None,
 
         tags[SKIP_DAYS_TAG] = json.dumps(skip, sort_keys=True)
     console.print(f"updating {', '.join(assets)} for {days[0]} .. {days[-1]} ({len(days)} day(s))")
-    instance = get_instance()
+    instance = instance or get_instance()
     from ocean_assets.dagster_support.common import job_subset
 
     job = job_subset(job, [dg.AssetKey(a) for a in assets])
