@@ -26,3 +26,12 @@ NonNegativeInt = Annotated[int, Field(ge=0)]
 Attempts = Annotated[int, Field(ge=1)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
+
+
+class Region(Section):
+    """A longitude/latitude box (its field says what it bounds)."""
+
+    min_lon: Longitude = Field(description="west edge (degrees east)")
+    max_lon: Longitude = Field(description="east edge (degrees east)")
+    min_lat: Latitude = Field(description="south edge (degrees north)")
+    max_lat: Latitude = Field(description="north edge (degrees north)")

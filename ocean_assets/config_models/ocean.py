@@ -9,12 +9,11 @@ from pydantic import Field, model_validator
 from ocean_assets.config_models._base import (
     Attempts,
     Fraction,
-    Latitude,
-    Longitude,
     NonNegative,
     NonNegativeInt,
     Positive,
     PositiveInt,
+    Region,
     Section,
 )
 
@@ -30,13 +29,6 @@ class Variable(Section):
     max: float | None = Field(None, description="plausible maximum")
     physical_min: float | None = Field(None, description="no instrument can produce less: any cell below is an ERROR")
     physical_max: float | None = Field(None, description="no instrument can produce more: any cell above is an ERROR")
-
-
-class Region(Section):
-    min_lon: Longitude = Field(description="west edge of the subset requested (degrees east)")
-    max_lon: Longitude = Field(description="east edge (degrees east)")
-    min_lat: Latitude = Field(description="south edge (degrees north)")
-    max_lat: Latitude = Field(description="north edge (degrees north)")
 
 
 class Coords(Section):

@@ -9,20 +9,12 @@ from pydantic import Field
 from ocean_assets.config_models._base import (
     Attempts,
     Fraction,
-    Latitude,
-    Longitude,
     NonNegative,
     Positive,
     PositiveInt,
+    Region,
     Section,
 )
-
-
-class Region(Section):
-    min_lon: Longitude = Field(description="west edge of the reefs scored (degrees east)")
-    max_lon: Longitude = Field(description="east edge (degrees east)")
-    min_lat: Latitude = Field(description="south edge (degrees north)")
-    max_lat: Latitude = Field(description="north edge (degrees north)")
 
 
 class Allen(Section):
