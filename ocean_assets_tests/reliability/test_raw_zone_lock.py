@@ -27,7 +27,6 @@ from ocean_assets.core.raw_zone import lock
 from ocean_assets.core.raw_zone.zones import Zones
 from ocean_assets.settings import PROJECT_ROOT
 from ocean_assets_tests.raw_zone.conftest import (  # noqa: F401 (fixtures)
-    config_dir,
     funding_json,
     no_lock_wait,
     put_raw,
